@@ -1,0 +1,49 @@
+#include "link/framed_link.hpp"
+
+#include <algorithm>
+
+namespace ec20ppp::link {
+
+FramedLink::FramedLink(LinkConfig config, RandomSource random) : link_(std::move(config), std::move(random)) {}
+
+void FramedLink::update_rx_config() {
+    // RFC 1662 §7.1: until LCP is Opened the receive ACCM is all ones; afterwards it is what we
+    // asked for and the peer acknowledged. RFC 1661 §6.1: keep accepting 1500 octets whatever
+    // MRU was negotiated.
+    bool negotiated = link_.lcp_opened();
+    if (negotiated == rx_negotiated_) return;
+    rx_negotiated_ = negotiated;
+    hdlc::RxConfig rx;
+    if (negotiated) {
+        rx.accm = link_.lcp_result().rx_accm;
+        rx.mru = std::max<std::size_t>(link_.lcp_result().our_mru, 1500);
+    }
+    deframer_.set_config(rx);
+}
+
+void FramedLink::receive_bytes(ByteView bytes, TimePoint now, LinkEvents& out) {
+    while (auto frame = deframer_.next_frame(bytes)) {
+        link_.receive(frame->protocol, frame->info, now, out);
+        update_rx_config();
+    }
+}
+
+void FramedLink::encode(const SendPacket& packet, Bytes& wire) const {
+    hdlc::TxConfig tx;  // link defaults until LCP is Opened
+    if (link_.lcp_opened()) {
+        const auto& r = link_.lcp_result();
+        tx.accm = r.tx_accm;
+        tx.acfc = r.tx_acfc;
+        tx.pfc = r.tx_pfc;
+    }
+    // encode_frame itself keeps LCP frames uncompressed and Configure-* fully escaped.
+    hdlc::encode_frame(tx, packet.protocol, packet.packet, wire);
+}
+
+void FramedLink::encode_all(const LinkEvents& events, Bytes& wire) const {
+    for (const auto& event : events) {
+        if (const auto* send = std::get_if<SendPacket>(&event)) encode(*send, wire);
+    }
+}
+
+}  // namespace ec20ppp::link
