@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/packet.hpp"
+#include "common/random.hpp"
 #include "common/time.hpp"
 
 namespace ec20ppp::chap {
@@ -41,7 +42,7 @@ using AuthOutputs = std::vector<AuthEvent>;
 
 // Fills the span with unpredictable octets (RFC 1994 §2.3: challenge values should be
 // unpredictable). Injected so that tests can be deterministic.
-using RandomSource = std::function<void(std::span<std::uint8_t>)>;
+using RandomSource = ::ec20ppp::RandomSource;
 
 // The secret (CHAP) or password (PAP) for a peer name, or nullopt for an unknown name.
 using SecretLookup = std::function<std::optional<std::string>(std::string_view peer_name)>;

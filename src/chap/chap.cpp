@@ -82,7 +82,8 @@ void ChapClient::on_challenge(const ChapPacket& p, TimePoint now, AuthOutputs& o
     response.id = p.id;
     response.value.assign(digest->begin(), digest->end());
     response.name = name_;
-    out.push_back(SendPacket{proto::chap, response.serialize()});
+    last_response_ = response.serialize();
+    out.push_back(SendPacket{proto::chap, last_response_});
 
     last_response_id_ = p.id;
     authenticator_name_ = p.name;
@@ -92,9 +93,14 @@ void ChapClient::on_challenge(const ChapPacket& p, TimePoint now, AuthOutputs& o
         reauth_pending_ = true;
     } else {
         // Waiting for Success/Failure; each new Challenge (the authenticator retransmits with a
-        // new id, §4.1) shows the peer is alive, so the wait starts over.
+        // new id, §4.1) shows the peer is alive, so the wait starts over. The Success may be
+        // lost, and an authenticator that already sent it does not challenge again; RFC 1994
+        // §4.1 has it accept repeated Responses for exactly this case, so we repeat ours every
+        // restart interval until a verdict arrives.
         state_ = State::awaiting_verdict;
-        deadline_ = now + timers_.wait_for_peer;
+        response_transmits_ = 1;
+        verdict_deadline_ = now + timers_.wait_for_peer;
+        deadline_ = std::min(now + timers_.restart, verdict_deadline_);
     }
 }
 
@@ -139,9 +145,17 @@ void ChapClient::on_timeout(TimePoint now, AuthOutputs& out) {
         fail("the peer sent no CHAP challenge within " + detail::duration_text(timers_.wait_for_peer),
              out);
     } else if (state_ == State::awaiting_verdict) {
-        fail("the peer did not answer our CHAP response within " +
-                 detail::duration_text(timers_.wait_for_peer),
-             out);
+        if (now >= verdict_deadline_) {
+            fail("the peer did not answer our CHAP response within " +
+                     detail::duration_text(timers_.wait_for_peer),
+                 out);
+        } else if (response_transmits_ < timers_.max_transmits) {
+            ++response_transmits_;
+            out.push_back(SendPacket{proto::chap, last_response_});
+            deadline_ = std::min(now + timers_.restart, verdict_deadline_);
+        } else {
+            deadline_ = verdict_deadline_;
+        }
     }
 }
 

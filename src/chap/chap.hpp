@@ -52,6 +52,9 @@ private:
     AuthTimers timers_;
     State state_ = State::idle;
     std::optional<std::uint8_t> last_response_id_;
+    Bytes last_response_;          // repeated while no verdict arrives (RFC 1994 §4.1 note)
+    int response_transmits_ = 0;
+    TimePoint verdict_deadline_{};
     bool reauth_pending_ = false;  // answered a rechallenge after success, verdict not yet seen
     std::string authenticator_name_;
     std::optional<TimePoint> deadline_;

@@ -34,10 +34,9 @@ std::string link_local_text(std::uint64_t id) {
     return buf;
 }
 
+// No reset() here: the automaton calls it before the first request (see LcpHandler).
 Ipv6cpHandler::Ipv6cpHandler(Ipv6cpConfig config, RandomSource random)
-    : config_(config), random_(std::move(random)) {
-    reset();
-}
+    : config_(config), random_(std::move(random)) {}
 
 std::uint64_t Ipv6cpHandler::fresh_id(std::uint64_t avoid1, std::uint64_t avoid2) const {
     // RFC 5072 §4.1: a non-zero identifier, unique on the link.

@@ -51,10 +51,10 @@ std::uint32_t fresh_magic(const RandomSource& random, std::uint32_t avoid) {
 
 }  // namespace
 
+// No reset() here: the automaton calls it before the first request, and drawing the magic
+// number only then keeps the random stream in the order packets are sent.
 LcpHandler::LcpHandler(LcpConfig config, RandomSource random)
-    : config_(config), random_(std::move(random)) {
-    reset();
-}
+    : config_(config), random_(std::move(random)) {}
 
 void LcpHandler::reset() {
     request_ = Request{};

@@ -371,6 +371,13 @@ void Link::on_lcp_finished(LinkEvents& out) {
     last_received_.reset();
     echo_deadline_.reset();
     phase_ = Phase::dead;
+    // This-Layer-Finished tells the lower layer it is no longer needed (RFC 1661 §4.4): the
+    // caller hangs up. Take LCP down with it, so a late packet cannot revive a link whose end
+    // was already reported; lower_up() starts afresh.
+    if (lcp_.state() == ppp::FsmState::closed || lcp_.state() == ppp::FsmState::stopped) {
+        ppp::FsmOutputs fsm_out;
+        lcp_.down(fsm_out);
+    }
     out.emplace_back(LinkEnded{end_reason_, end_detail_});
 }
 

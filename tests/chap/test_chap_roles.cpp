@@ -239,12 +239,40 @@ TEST(chap_client, NoVerdictWithinWaitForPeerFailsDistinctly) {
     AuthOutputs out;
     client.start(t0, out);
     client.input(challenge_packet(1, golden_challenge_value, "srv"), t0 + 4s, out);
+    // The Response is repeated every restart interval (3 s) within the wait of 5 s.
+    EXPECT_EQ(client.next_timeout(), t0 + 7s);
+    out.clear();
+    client.on_timeout(t0 + 7s, out);
+    EXPECT_EQ(sent(out, proto::chap).size(), 1u);
     EXPECT_EQ(client.next_timeout(), t0 + 9s);  // each Challenge restarts the wait
     out.clear();
     client.on_timeout(t0 + 9s, out);
     const auto failed = events_of<AuthFailed>(out);
     ASSERT_EQ(failed.size(), 1u);
     EXPECT_EQ(failed[0].reason, "the peer did not answer our CHAP response within 5 s");
+}
+
+TEST(chap_client, Rfc1994_4_1_ResponseIsRepeatedWhenTheSuccessIsLost) {
+    // The authenticator sends Success once; if it is lost only a repeated Response brings it
+    // back (the authenticator MUST accept repeated Responses, RFC 1994 §4.1).
+    ChapClient client("user", "passwd");
+    AuthOutputs out;
+    client.start(t0, out);
+    client.input(challenge_packet(1, golden_challenge_value, "srv"), t0, out);
+    const auto first = sent(out, proto::chap);
+    ASSERT_EQ(first.size(), 1u);
+    for (int i = 1; i <= 9; ++i) {
+        out.clear();
+        ASSERT_EQ(client.next_timeout(), t0 + std::chrono::seconds(3 * i));
+        client.on_timeout(t0 + std::chrono::seconds(3 * i), out);
+        const auto again = sent(out, proto::chap);
+        ASSERT_EQ(again.size(), 1u) << "repeat " << i;
+        EXPECT_EQ(again[0], first[0]);  // same id, same value
+    }
+    out.clear();
+    client.input(verdict_packet(ChapCode::success, 1), t0 + 28s, out);
+    EXPECT_EQ(events_of<AuthSucceeded>(out).size(), 1u);
+    EXPECT_FALSE(client.next_timeout().has_value());
 }
 
 TEST(chap_client, ChallengeBeforeStartIsAnsweredAndKept) {

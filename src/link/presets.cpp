@@ -1,0 +1,36 @@
+#include "link/presets.hpp"
+
+namespace ec20ppp::link {
+
+LinkConfig client_config(std::string user, std::string password) {
+    LinkConfig c;
+    c.role = Role::client;
+    c.user = std::move(user);
+    c.password = std::move(password);
+    return c;
+}
+
+LinkConfig ec20_network_config(const Ec20NetworkPlan& plan) {
+    LinkConfig c;
+    c.role = Role::network;
+    c.fsm.first_id = 0;  // the EC20 numbers its requests from 0
+    c.lcp.require_auth = plan.auth;
+    c.lcp.allow_chap = false;  // it never authenticates itself to the host
+    c.lcp.allow_pap = false;
+    c.ipcp.request_address = false;  // its IPCP ConfReq carries no options
+    c.ipcp.request_dns = false;
+    c.ipcp.accept_remote = false;
+    c.ipcp.remote = plan.client_address;
+    c.ipcp.ask_peer_address = false;
+    c.ipcp.dns1 = plan.dns1;
+    c.ipcp.dns2 = plan.dns2;
+    c.auth_name = plan.auth_name;
+    c.secrets = plan.secrets ? plan.secrets : [](std::string_view name) -> std::optional<std::string> {
+        if (name == "user") return std::string("passwd");
+        return std::nullopt;
+    };
+    c.send_discard_after_open = true;
+    return c;
+}
+
+}  // namespace ec20ppp::link
