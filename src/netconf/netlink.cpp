@@ -648,6 +648,8 @@ std::vector<Route> Netlink::routes(int family, std::uint32_t table) {
                 },
                 &r);
             if (r.table != table) return;
+            // IPv4 leaves RTA_PRIORITY out for metric 0; say 0 so routes compare and restore alike.
+            if (!r.metric) r.metric = 0;
             r.oif_name = ifname(r.oif);
             out.push_back(std::move(r));
         },
