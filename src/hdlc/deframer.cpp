@@ -1,0 +1,164 @@
+// Receive side of RFC 1662 framing: a byte-at-a-time state machine, so frames may be split at
+// any byte boundary across reads and several frames may arrive in one read.
+#include <algorithm>
+
+#include "hdlc/framer.hpp"
+
+namespace ec20ppp::hdlc {
+namespace {
+
+// Largest value of the 16-bit Maximum-Receive-Unit option (RFC 1661 §6.1).
+constexpr std::size_t kMaxMru = 0xffff;
+// Address + Control + two-octet Protocol: the most header an MRU-sized frame may carry.
+constexpr std::size_t kMaxHeader = 4;
+
+}  // namespace
+
+Deframer::Deframer(RxConfig cfg) { set_config(cfg); }
+
+void Deframer::set_config(const RxConfig& cfg) {
+    cfg_ = cfg;
+    cfg_.mru = std::min(cfg.mru, kMaxMru);
+    limit_ = cfg_.mru + kMaxHeader + fcs_size(cfg_.fcs);
+    // Never shrink: going back to a larger limit later then costs nothing, and the steady state
+    // (same limit for the life of the link) never touches the allocator.
+    if (buf_.size() < limit_) buf_.resize(limit_);
+
+    for (unsigned octet = 0; octet < 256; ++octet) {
+        Class c = kData;
+        if (octet == kFlag) {
+            c = kIsFlag;
+        } else if (octet == kEscape) {
+            c = kIsEscape;
+        } else if (octet < 0x20 && ((cfg_.accm >> octet) & 1U) != 0) {
+            // RFC 1662 §4.2/§7.1: a flagged control character that arrives unescaped cannot
+            // have come from the peer (it would have escaped it); the DCE inserted it.
+            c = kDrop;
+        }
+        class_[octet] = c;
+    }
+
+    if (state_ == State::receiving && len_ > limit_) {
+        ++stats_.too_long;
+        state_ = State::discarding;
+        len_ = 0;
+    }
+}
+
+void Deframer::reset() noexcept {
+    state_ = State::hunting;
+    escaped_ = false;
+    len_ = 0;
+}
+
+std::optional<Frame> Deframer::next_frame(ByteView& in) noexcept {
+    const std::uint8_t* const begin = in.data();
+    const std::uint8_t* const end = begin + in.size();
+    for (const std::uint8_t* p = begin; p != end;) {
+        std::uint8_t octet = *p++;
+        switch (class_[octet]) {
+            case kIsFlag:
+                // A flag always ends the current frame, whatever state we are in: this is how
+                // the receiver resynchronises after any error (RFC 1662 §4.1).
+                if (auto frame = end_of_frame()) {
+                    in = in.subspan(static_cast<std::size_t>(p - begin));
+                    return frame;
+                }
+                continue;
+            case kDrop:
+                // Removed before escape processing (§4.2 "prior to FCS computation"), so a DCE
+                // character between 7d and the escaped octet leaves the escape pending.
+                continue;
+            case kIsEscape:
+                if (!escaped_) {
+                    escaped_ = true;
+                    continue;
+                }
+                break;  // 7d 7d: the octet after a Control Escape is always XORed (§4.2)
+            default:
+                break;
+        }
+        if (state_ != State::receiving) continue;  // hunting or discarding: skip to next flag
+        if (escaped_) {
+            octet = static_cast<std::uint8_t>(octet ^ kEscapeXor);
+            escaped_ = false;
+        }
+        if (len_ == limit_) {
+            // Counted once; the rest of the frame is skipped without being buffered.
+            ++stats_.too_long;
+            state_ = State::discarding;
+            continue;
+        }
+        buf_[len_++] = octet;
+    }
+    in = in.subspan(in.size());
+    return std::nullopt;
+}
+
+std::optional<Frame> Deframer::end_of_frame() noexcept {
+    const State state = state_;
+    const bool escaped = escaped_;
+    const std::size_t len = len_;
+    // The flag that closes this frame also opens the next one (RFC 1662 §3.1).
+    state_ = State::receiving;
+    escaped_ = false;
+    len_ = 0;
+
+    // Hunting: the first flag only synchronises. Discarding: the frame was already counted.
+    if (state != State::receiving) return std::nullopt;
+    // §4.2: a Control Escape followed by the Flag aborts the frame (§4.3: silently discarded;
+    // counted separately here, never as an FCS error).
+    if (escaped) {
+        ++stats_.aborted;
+        return std::nullopt;
+    }
+    // §3.1: back-to-back flags are an empty frame, silently discarded and not an error.
+    if (len == 0) return std::nullopt;
+
+    const std::size_t fcs_len = fcs_size(cfg_.fcs);
+    // §4.3: frames shorter than 4 octets with the 16-bit FCS are invalid; the same two octets
+    // beyond the FCS are required with the 32-bit FCS (6 octets).
+    if (len < fcs_len + 2) {
+        ++stats_.too_short;
+        return std::nullopt;
+    }
+
+    const ByteView content{buf_.data(), len};
+    const bool fcs_good = cfg_.fcs == FcsKind::fcs32 ? fcs32(kFcs32Init, content) == kFcs32Good
+                                                     : fcs16(kFcs16Init, content) == kFcs16Good;
+    if (!fcs_good) {
+        ++stats_.bad_fcs;
+        return std::nullopt;
+    }
+
+    // Be liberal on receive (RFC 1661 §6.5/§6.6): accept Address/Control present or omitted and
+    // a one- or two-octet Protocol field, whatever was negotiated. FF 03 cannot be mistaken for
+    // a compressed header: a Protocol field never starts with 0xff (its first octet would be
+    // odd and therefore a complete one-octet protocol 0x00ff, which is reserved).
+    const std::size_t body_len = len - fcs_len;
+    std::size_t pos = 0;
+    if (body_len >= 2 && buf_[0] == kAllStations && buf_[1] == kUi) pos = 2;
+
+    // RFC 1661 §2: the low octet of a protocol number is odd and the high octet even, so an odd
+    // first octet is a complete compressed (one-octet) Protocol field.
+    if (pos >= body_len) {
+        ++stats_.bad_header;
+        return std::nullopt;
+    }
+    std::uint16_t protocol = buf_[pos];
+    if ((protocol & 1U) != 0) {
+        pos += 1;
+    } else {
+        if (pos + 2 > body_len || (buf_[pos + 1] & 1U) == 0) {
+            ++stats_.bad_header;
+            return std::nullopt;
+        }
+        protocol = load_be16(&buf_[pos]);
+        pos += 2;
+    }
+
+    ++stats_.frames;
+    return Frame{protocol, ByteView{buf_.data() + pos, body_len - pos}};
+}
+
+}  // namespace ec20ppp::hdlc
