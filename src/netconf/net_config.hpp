@@ -60,7 +60,8 @@ private:
 std::optional<std::string> revert_step(Netlink& netlink, const UndoStep& step) noexcept;
 
 // Reverts a whole record, e.g. one left behind by a killed ec20ppp: its steps newest first, then
-// its resolv.conf backup. Returns the sentences for what could not be reverted. Never throws.
+// its resolv.conf backup (left alone, silently, if someone rewrote resolv.conf since). Returns
+// the sentences for what could not be reverted. Never throws. Running it twice is harmless.
 std::vector<std::string> revert_undo_record(Netlink& netlink, const UndoRecord& record) noexcept;
 
 }  // namespace ec20ppp

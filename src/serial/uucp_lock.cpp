@@ -13,7 +13,9 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <system_error>
 #include <thread>
 
@@ -74,6 +76,26 @@ std::optional<std::string> read_small_file(const std::filesystem::path& path) {
     }
     ::close(fd);
     return content;
+}
+
+// Lock files this process holds. A lock naming our own pid that is not in here was left by an
+// earlier process that had the same pid (a container's pid 1 with a persistent /var/lock): stale.
+std::mutex held_mutex;
+std::set<std::string>& held_paths() {
+    static std::set<std::string> paths;
+    return paths;
+}
+bool held_by_this_process(const std::filesystem::path& p) {
+    std::lock_guard lock(held_mutex);
+    return held_paths().count(p.string()) != 0;
+}
+void set_held(const std::filesystem::path& p, bool held) {
+    std::lock_guard lock(held_mutex);
+    if (held) {
+        held_paths().insert(p.string());
+    } else {
+        held_paths().erase(p.string());
+    }
 }
 
 bool process_alive(pid_t pid) {
@@ -165,6 +187,7 @@ UucpLock::UucpLock(const std::string& device_path, Options options) : device_(de
     for (int attempt = 0; attempt < 8; ++attempt) {
         if (::link(temp.c_str(), path_.c_str()) == 0) {
             held_ = true;
+            set_held(path_, true);
             return;
         }
         if (errno != EEXIST) {
@@ -186,14 +209,18 @@ UucpLock::UucpLock(const std::string& device_path, Options options) : device_(de
         }
         if (!content) continue;
 
-        if (holder && process_alive(*holder)) {
+        const bool alive = holder && (*holder == pid_ ? held_by_this_process(path_) : process_alive(*holder));
+        if (alive) {
             const std::string comm = process_comm(*holder);
             throw PortInUseError(device_path + " is in use by pid " + std::to_string(*holder) +
                                      (comm.empty() ? "" : " (" + comm + ")") +
                                      ": stop it first (lock file " + path_.string() + ")",
                                  *holder, comm);
         }
-        if (holder) {
+        if (holder && *holder == pid_) {
+            log("taking over stale lock " + path_.string() + " left by an earlier process with our pid " +
+                std::to_string(*holder));
+        } else if (holder) {
             log("taking over stale lock " + path_.string() + " of pid " + std::to_string(*holder) +
                 ", which is no longer running");
         } else {
@@ -216,6 +243,7 @@ void UucpLock::release() noexcept {
     // A fork()ed child inherits this object but must not remove its parent's lock.
     if (::getpid() != pid_) return;
     try {
+        set_held(path_, false);
         auto content = read_small_file(path_);
         if (content && parse_lock_content(*content) == pid_) ::unlink(path_.c_str());
     } catch (...) {

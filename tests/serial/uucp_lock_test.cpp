@@ -192,9 +192,20 @@ TEST_F(serial_uucp_lock, takes_over_garbage_and_empty_locks) {
 }
 
 TEST_F(serial_uucp_lock, accepts_an_unpadded_live_pid_as_held) {
-    // Some programs write "%d\n" without the padding; the pid still counts.
-    write_file(lock_path(), std::to_string(::getpid()) + "\n");
+    // Some programs write "%d\n" without the padding; the pid still counts (pid 1 always lives).
+    write_file(lock_path(), "1\n");
     EXPECT_THROW(UucpLock lock(device, options()), PortInUseError);
+}
+
+TEST_F(serial_uucp_lock, takes_over_our_own_pid_left_by_an_earlier_process) {
+    // E.g. pid 1 in a container whose /var/lock survived a restart.
+    write_file(lock_path(), hdb(::getpid()));
+    UucpLock lock(device, options());
+    EXPECT_TRUE(lock.held());
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_NE(log[0].find("stale"), std::string::npos) << log[0];
+    // ...but a lock this process really holds still refuses a second taker.
+    EXPECT_THROW(UucpLock again(device, options()), PortInUseError);
 }
 
 TEST_F(serial_uucp_lock, release_leaves_a_lock_that_is_no_longer_ours) {
