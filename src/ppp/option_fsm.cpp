@@ -28,6 +28,21 @@ bool negotiating(FsmState s) {
     return s == FsmState::req_sent || s == FsmState::ack_rcvd || s == FsmState::ack_sent;
 }
 
+// RFC 1661 §5.4: the options of a Configure-Reject MUST be a subset of those of our last
+// Configure-Request, neither reordered nor modified. Each rejected option must therefore match,
+// octet for octet, a later option of the request than the previous one did.
+bool options_taken_from(ByteView rejected, ByteView request) {
+    OptionReader theirs(rejected), ours(request);
+    while (auto r = theirs.next()) {
+        for (;;) {
+            auto o = ours.next();
+            if (!o) return false;
+            if (std::equal(r->whole.begin(), r->whole.end(), o->whole.begin(), o->whole.end())) break;
+        }
+    }
+    return !theirs.malformed();
+}
+
 std::string hex_byte(std::uint8_t v) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "0x%x", v);
@@ -75,18 +90,18 @@ void OptionFsm::send(Code code, std::uint8_t id, ByteView data, FsmOutputs& out)
 }
 
 void OptionFsm::send_configure_request(TimePoint now, bool retransmit, FsmOutputs& out) {
-    if (!retransmit) {
+    if (!retransmit && !negotiating(state_)) {
         // A new request: reset the options when a negotiation starts afresh (not while one is
-        // under way, where Naks/Rejects already shaped them), and take a new Identifier
-        // (RFC 1661 §5.1: it MUST change when the options change or a reply was received).
-        if (!negotiating(state_)) {
-            handler_.reset();
-            naks_sent_ = 0;
-            naks_received_ = 0;
-        }
-        request_id_ = take_id();
+        // under way, where Naks/Rejects already shaped them).
+        handler_.reset();
+        naks_sent_ = 0;
+        naks_received_ = 0;
     }
-    // A retransmission keeps its Identifier (RFC 1661 §5.1 allows it) and its options.
+    // RFC 1661 §5.1: the Identifier MUST change when the options change or a valid reply was
+    // received for the previous request. The latter covers TO+ in Ack-Rcvd: the peer already
+    // acknowledged the request, so resending it needs a new Identifier.
+    if (!retransmit || request_answered_) request_id_ = take_id();
+    // A retransmission of an unanswered request keeps its Identifier (RFC 1661 §5.1 allows it).
     last_request_.clear();
     OptionWriter writer(last_request_);
     handler_.write_request(writer);
@@ -376,7 +391,7 @@ void OptionFsm::receive_configure_nak_or_reject(Code code, std::uint8_t id, Byte
         bool treat_as_reject = ++naks_received_ >= config_.max_nak_received;
         valid = handler_.on_nak(options, treat_as_reject);
     } else {
-        valid = handler_.on_reject(options);
+        valid = options_taken_from(options, last_request_) && handler_.on_reject(options);
     }
     if (!valid) {
         log(LogLevel::warning, std::string("dropped ") + what + " id=" + hex_byte(id) + ": it names options we did not send", out);
