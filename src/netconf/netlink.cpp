@@ -22,6 +22,9 @@ std::string errno_text(int err) { return std::generic_category().message(err); }
 // buffer would make recvmsg truncate them (libmnl then fails with ENOSPC).
 constexpr std::size_t receive_buffer_size = 32768;
 constexpr std::size_t request_buffer_size = 8192;
+// A dump interrupted by a concurrent change (NLM_F_DUMP_INTR) may miss entries, e.g. the very
+// default route we must restore later; ask again a few times.
+constexpr int dump_attempts = 3;
 
 // What to tell the operator for errors that mean the same whatever the request was.
 std::string generic_hint(int err) {
@@ -49,10 +52,12 @@ struct Transaction {
     int error = 0;
     std::string kernel_message;
     std::exception_ptr exception;  // thrown by on_message; must not unwind through libmnl's C code
+    bool interrupted = false;      // NLM_F_DUMP_INTR: the table changed while it was being dumped
 };
 
 int data_cb(const nlmsghdr* nlh, void* data) {
     auto* t = static_cast<Transaction*>(data);
+    if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) t->interrupted = true;
     if (t->exception || !t->on_message || !*t->on_message) return MNL_CB_OK;
     try {
         (*t->on_message)(nlh);
@@ -278,7 +283,7 @@ std::string Netlink::ifname(unsigned index) {
     return buf;
 }
 
-void Netlink::transact(nlmsghdr* request, const std::function<void(const nlmsghdr*)>& on_message,
+bool Netlink::transact(nlmsghdr* request, const std::function<void(const nlmsghdr*)>& on_message,
                        const std::function<std::string(int)>& describe_error) {
     request->nlmsg_seq = ++seq_;
     const std::uint32_t seq = request->nlmsg_seq;
@@ -322,6 +327,7 @@ void Netlink::transact(nlmsghdr* request, const std::function<void(const nlmsghd
         if (ret == MNL_CB_STOP) break;
     }
     if (t.exception) std::rethrow_exception(t.exception);
+    return !t.interrupted;
 }
 
 LinkInfo Netlink::link(unsigned index) {
@@ -492,42 +498,46 @@ std::vector<InterfaceAddress> Netlink::addresses(int family, unsigned index) {
         std::optional<std::uint32_t> flags;
     };
     std::vector<InterfaceAddress> out;
-    transact(
-        nlh,
-        [&](const nlmsghdr* msg) {
-            if (msg->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(msg) < sizeof(ifaddrmsg)) return;
-            const auto* reply = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(msg));
-            if (index != 0 && reply->ifa_index != index) return;
-            Parsed p{reply->ifa_family, {}, {}, {}};
-            mnl_attr_parse(
-                msg, sizeof(ifaddrmsg),
-                [](const nlattr* attr, void* data) -> int {
-                    auto* q = static_cast<Parsed*>(data);
-                    switch (mnl_attr_get_type(attr)) {
-                        case IFA_LOCAL: q->local = get_address(attr, q->family); break;
-                        case IFA_ADDRESS: q->address = get_address(attr, q->family); break;
-                        case IFA_FLAGS: q->flags = get_u32(attr); break;
-                        default: break;
-                    }
-                    return MNL_CB_OK;
-                },
-                &p);
-            InterfaceAddress a;
-            a.ifindex = reply->ifa_index;
-            a.prefix_len = reply->ifa_prefixlen;
-            a.flags = p.flags ? *p.flags : reply->ifa_flags;
-            // IFA_LOCAL present: it is ours and a different IFA_ADDRESS is the peer.
-            if (p.local) {
-                a.local = *p.local;
-                if (p.address && !(*p.address == *p.local)) a.peer = *p.address;
-            } else if (p.address) {
-                a.local = *p.address;
-            } else {
-                return;
-            }
-            out.push_back(std::move(a));
-        },
-        [&](int err) { return "cannot list interface addresses: " + errno_text(err) + " — " + generic_hint(err); });
+    for (int attempt = 0; attempt < dump_attempts; ++attempt) {
+        out.clear();
+        const bool consistent = transact(
+            nlh,
+            [&](const nlmsghdr* msg) {
+                if (msg->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(msg) < sizeof(ifaddrmsg)) return;
+                const auto* reply = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(msg));
+                if (index != 0 && reply->ifa_index != index) return;
+                Parsed p{reply->ifa_family, {}, {}, {}};
+                mnl_attr_parse(
+                    msg, sizeof(ifaddrmsg),
+                    [](const nlattr* attr, void* data) -> int {
+                        auto* q = static_cast<Parsed*>(data);
+                        switch (mnl_attr_get_type(attr)) {
+                            case IFA_LOCAL: q->local = get_address(attr, q->family); break;
+                            case IFA_ADDRESS: q->address = get_address(attr, q->family); break;
+                            case IFA_FLAGS: q->flags = get_u32(attr); break;
+                            default: break;
+                        }
+                        return MNL_CB_OK;
+                    },
+                    &p);
+                InterfaceAddress a;
+                a.ifindex = reply->ifa_index;
+                a.prefix_len = reply->ifa_prefixlen;
+                a.flags = p.flags ? *p.flags : reply->ifa_flags;
+                // IFA_LOCAL present: it is ours and a different IFA_ADDRESS is the peer.
+                if (p.local) {
+                    a.local = *p.local;
+                    if (p.address && !(*p.address == *p.local)) a.peer = *p.address;
+                } else if (p.address) {
+                    a.local = *p.address;
+                } else {
+                    return;
+                }
+                out.push_back(std::move(a));
+            },
+            [&](int err) { return "cannot list interface addresses: " + errno_text(err) + " — " + generic_hint(err); });
+        if (consistent) break;
+    }
     return out;
 }
 
@@ -598,62 +608,66 @@ std::vector<Route> Netlink::routes(int family, std::uint32_t table) {
     rtm->rtm_family = static_cast<std::uint8_t>(family);
 
     std::vector<Route> out;
-    transact(
-        nlh,
-        [&](const nlmsghdr* msg) {
-            if (msg->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(msg) < sizeof(rtmsg)) return;
-            const auto* reply = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(msg));
-            if (reply->rtm_flags & RTM_F_CLONED) return;  // cache entries, not configuration
-            if (reply->rtm_type != RTN_UNICAST) return;   // local, broadcast, unreachable, ...
-            Route r;
-            r.family = reply->rtm_family;
-            r.dst = IpAddress::any(r.family);
-            r.dst_len = reply->rtm_dst_len;
-            r.tos = reply->rtm_tos;
-            r.table = reply->rtm_table;
-            r.protocol = reply->rtm_protocol;
-            r.scope = reply->rtm_scope;
-            r.type = reply->rtm_type;
-            mnl_attr_parse(
-                msg, sizeof(rtmsg),
-                [](const nlattr* attr, void* data) -> int {
-                    auto* q = static_cast<Route*>(data);
-                    switch (mnl_attr_get_type(attr)) {
-                        case RTA_DST:
-                            if (auto a = get_address(attr, q->family)) q->dst = *a;
-                            break;
-                        case RTA_GATEWAY: q->gateway = get_address(attr, q->family); break;
-                        case RTA_PREFSRC: q->prefsrc = get_address(attr, q->family); break;
-                        case RTA_OIF:
-                            if (auto v = get_u32(attr)) q->oif = *v;
-                            break;
-                        case RTA_PRIORITY: q->metric = get_u32(attr); break;
-                        case RTA_TABLE:
-                            if (auto v = get_u32(attr)) q->table = *v;
-                            break;
-                        case RTA_METRICS: {
-                            const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
-                            q->metrics.assign(p, p + mnl_attr_get_payload_len(attr));
-                            break;
+    for (int attempt = 0; attempt < dump_attempts; ++attempt) {
+        out.clear();
+        const bool consistent = transact(
+            nlh,
+            [&](const nlmsghdr* msg) {
+                if (msg->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(msg) < sizeof(rtmsg)) return;
+                const auto* reply = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(msg));
+                if (reply->rtm_flags & RTM_F_CLONED) return;  // cache entries, not configuration
+                if (reply->rtm_type != RTN_UNICAST) return;   // local, broadcast, unreachable, ...
+                Route r;
+                r.family = reply->rtm_family;
+                r.dst = IpAddress::any(r.family);
+                r.dst_len = reply->rtm_dst_len;
+                r.tos = reply->rtm_tos;
+                r.table = reply->rtm_table;
+                r.protocol = reply->rtm_protocol;
+                r.scope = reply->rtm_scope;
+                r.type = reply->rtm_type;
+                mnl_attr_parse(
+                    msg, sizeof(rtmsg),
+                    [](const nlattr* attr, void* data) -> int {
+                        auto* q = static_cast<Route*>(data);
+                        switch (mnl_attr_get_type(attr)) {
+                            case RTA_DST:
+                                if (auto a = get_address(attr, q->family)) q->dst = *a;
+                                break;
+                            case RTA_GATEWAY: q->gateway = get_address(attr, q->family); break;
+                            case RTA_PREFSRC: q->prefsrc = get_address(attr, q->family); break;
+                            case RTA_OIF:
+                                if (auto v = get_u32(attr)) q->oif = *v;
+                                break;
+                            case RTA_PRIORITY: q->metric = get_u32(attr); break;
+                            case RTA_TABLE:
+                                if (auto v = get_u32(attr)) q->table = *v;
+                                break;
+                            case RTA_METRICS: {
+                                const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
+                                q->metrics.assign(p, p + mnl_attr_get_payload_len(attr));
+                                break;
+                            }
+                            case RTA_MULTIPATH:
+                            case RTA_NH_ID:
+                            case RTA_VIA:
+                            case RTA_ENCAP:
+                                q->complex_nexthop = true;
+                                break;
+                            default: break;
                         }
-                        case RTA_MULTIPATH:
-                        case RTA_NH_ID:
-                        case RTA_VIA:
-                        case RTA_ENCAP:
-                            q->complex_nexthop = true;
-                            break;
-                        default: break;
-                    }
-                    return MNL_CB_OK;
-                },
-                &r);
-            if (r.table != table) return;
-            // IPv4 leaves RTA_PRIORITY out for metric 0; say 0 so routes compare and restore alike.
-            if (!r.metric) r.metric = 0;
-            r.oif_name = ifname(r.oif);
-            out.push_back(std::move(r));
-        },
-        [&](int err) { return "cannot list the routing table: " + errno_text(err) + " — " + generic_hint(err); });
+                        return MNL_CB_OK;
+                    },
+                    &r);
+                if (r.table != table) return;
+                // IPv4 leaves RTA_PRIORITY out for metric 0; say 0 so routes compare and restore alike.
+                if (!r.metric) r.metric = 0;
+                r.oif_name = ifname(r.oif);
+                out.push_back(std::move(r));
+            },
+            [&](int err) { return "cannot list the routing table: " + errno_text(err) + " — " + generic_hint(err); });
+        if (consistent) break;
+    }
     return out;
 }
 

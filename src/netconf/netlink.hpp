@@ -145,9 +145,10 @@ public:
     std::vector<Route> default_routes(int family, std::uint32_t table = RT_TABLE_MAIN);
 
 private:
-    // Sends the request in `buf` and waits for its ACK (or, for a dump, all parts until DONE),
-    // passing each data message to `on_message`. `what` describes the request for errors.
-    void transact(nlmsghdr* request, const std::function<void(const nlmsghdr*)>& on_message,
+    // Sends `request` and waits for its ACK (or, for a dump, all parts until DONE), passing each
+    // data message to `on_message`; `describe_error` turns an errno into the sentence to throw.
+    // Returns false if a dump was marked inconsistent (NLM_F_DUMP_INTR).
+    bool transact(nlmsghdr* request, const std::function<void(const nlmsghdr*)>& on_message,
                   const std::function<std::string(int)>& describe_error);
     void route_request(const Route& route, std::uint16_t type, std::uint16_t flags, const std::string& op);
 
