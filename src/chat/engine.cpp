@@ -250,10 +250,13 @@ void ChatEngine::feed(ByteView bytes, TimePoint now, ChatOutputs& out) {
     std::size_t i = 0;
     for (; i < bytes.size() && state_ != State::Done; ++i) receive(static_cast<char>(bytes[i]), now, out);
     if (outcome_ != Outcome::Connected) return;
-    // The CONNECT line may have ended in "\r" at the very end of the previous read.
-    if (swallow_lf_ && i < bytes.size()) {
-        swallow_lf_ = false;
-        if (bytes[i] == '\n') ++i;
+    // The end of the CONNECT line (its S3 S4, possibly split from it by a read boundary) is the
+    // modem's, not PPP's. Dropping CR and LF up to the first other byte loses nothing: PPP starts
+    // with a flag, and until LCP says otherwise every control character is escaped (RFC 1662 §7.1,
+    // ACCM 0xffffffff), so a raw CR or LF cannot be PPP data.
+    while (skip_eol_ && i < bytes.size()) {
+        if (bytes[i] != '\r' && bytes[i] != '\n') skip_eol_ = false;
+        else ++i;
     }
     leftover_.insert(leftover_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(i), bytes.end());
 }
@@ -283,7 +286,7 @@ void ChatEngine::receive(char c, TimePoint now, ChatOutputs& out) {
         if (line_.empty()) return;
         const std::string line = std::exchange(line_, {});
         on_line(line, now, out);
-        if (outcome_ == Outcome::Connected) swallow_lf_ = c == '\r';
+        if (outcome_ == Outcome::Connected) skip_eol_ = true;
     } else if (line_.size() < kMaxLine) {
         line_.push_back(c);
     }

@@ -149,7 +149,7 @@ private:
     bool reg_asking_cereg_ = false;
 
     std::optional<std::string> connect_result_;
-    bool swallow_lf_ = false;  // the CONNECT line ended in "\r": its "\n" is not PPP
+    bool skip_eol_ = false;  // the CONNECT line just ended: CR/LF that follow are not PPP
     Bytes leftover_;
 };
 

@@ -430,12 +430,16 @@ void InfoCollector::on_line(std::string_view raw) {
         if (auto sim = parse_sim_status(line)) info_.sim = *sim;
     }
     if (rc != ResultCode::None) {
-        if (is_final(rc)) in_ati_ = false;
+        // A final result ends ATI's answer, unless it came before any of it: then it is the tail of
+        // the previous command's answer (substring matching moves on right after "OK", before its S3).
+        if (is_final(rc) && ati_plain_lines_ > 0) in_ati_ = false;
         return;
     }
 
     if (line.front() == '+') {
-        in_ati_ = false;  // information text of the next command in the line has started
+        // Once ATI's text has begun, a '+' line is the next command's answer; before that it is a
+        // URC that slipped in ahead of the answer and must not end the ATI context.
+        if (ati_plain_lines_ > 0) in_ati_ = false;
         if (auto csq = parse_csq(line)) {
             info_.signal = csq;
         } else if (auto sim = parse_sim_status(line)) {

@@ -40,7 +40,7 @@ struct Retry {
 struct Expect {
     std::string text;
     Duration timeout = std::chrono::seconds{45};      // per wait, each retry gets a fresh one (chat(8) "TIMEOUT")
-    std::vector<Retry> retries;  // tried in order after each timeout
+    std::vector<Retry> retries{};  // tried in order after each timeout
     // Result-line matching only: an error result (ERROR, +CME ERROR) ends the wait like `text`
     // would, instead of aborting. The info query uses it to go on after "+CME ERROR: 10".
     bool accept_error = false;

@@ -171,6 +171,9 @@ Decoded decode(std::string_view raw, Where where, std::size_t line, std::size_t 
         out.text = std::move(cur);
     } else {
         flush();
+        // \q hides the whole string, wherever in it the escape stands.
+        for (Op& op : out.ops)
+            if (auto* s = std::get_if<Send>(&op)) s->quiet = quiet;
     }
     return out;
 }
