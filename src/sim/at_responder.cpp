@@ -104,7 +104,8 @@ std::string AtResponder::cme(int code) const {
 }
 
 bool AtResponder::registered() const {
-    return sim_ready() && fun_ == 1 && config_.unregistered_queries && cgreg_queries_ > *config_.unregistered_queries;
+    return sim_ready() && fun_ == 1 && config_.unregistered_queries &&
+           unregistered_answers_ >= *config_.unregistered_queries;
 }
 
 int AtResponder::reg_stat() const {
@@ -174,7 +175,7 @@ void AtResponder::on_timeout(TimePoint now, SimOutputs& out) {
     if (pluses_ == 3) {
         pluses_ = 0;
         data_mode_ = false;
-        out.push_back(LeaveDataMode{});
+        out.emplace_back(std::in_place_type<LeaveDataMode>);
         out.push_back(Log{"+++ -> OK (command mode)"});
         pending_ += frame("OK");
     } else {
@@ -211,7 +212,8 @@ void AtResponder::end_call(SimOutputs& out) {
     data_mode_ = false;
     pluses_ = 0;
     flush(out);
-    out.push_back(CallEnded{});
+    // emplace: GCC 12's -Wmaybe-uninitialized misfires on moving an empty alternative into a variant.
+    out.emplace_back(std::in_place_type<CallEnded>);
 }
 
 void AtResponder::hang_up(SimOutputs& out) {
@@ -380,8 +382,11 @@ std::optional<std::string> AtResponder::run_extended(std::string_view name, std:
     if (name == "+CGREG" || name == "+CEREG" || name == "+CREG") {  // 27.007 §10.1.20, §10.1.22, §7.2
         int& n = name == "+CGREG" ? cgreg_n_ : name == "+CEREG" ? cereg_n_ : creg_n_;
         if (read) {
-            if (name == "+CGREG" && sim_ready()) ++cgreg_queries_;
             reply += frame(reg_line(name, n));
+            if (name == "+CGREG") {
+                ++cgreg_queries_;
+                if (sim_ready() && fun_ == 1 && !registered()) ++unregistered_answers_;
+            }
             return std::nullopt;
         }
         if (set && params.size() == 1) {

@@ -39,9 +39,9 @@ struct SimConfig {
     int access_technology = 7;  // E-UTRAN
 
     SimCard sim = SimCard::Ready;
-    // Registration: the first `unregistered_queries` answers to AT+CGREG? report
-    // `unregistered_stat` (2 searching, 3 denied, 0 idle); later ones report 1 (home).
-    // nullopt: the modem never registers. +CEREG?, +CREG?, +COPS? and the dial follow suit.
+    // Registration: the modem registers (home) once it has answered AT+CGREG? this many times with
+    // `unregistered_stat` (2 searching, 3 denied, 0 idle); 0 means registered from the start,
+    // nullopt never. +CEREG?, +CREG?, +COPS? and the dial always tell the current state.
     std::optional<int> unregistered_queries = 0;
     int unregistered_stat = 2;
     DialResult dial = DialResult::Connect;
@@ -109,7 +109,7 @@ public:
     std::optional<PdpContext> context(int cid) const;
     // Every command line received, as typed (without the final "\r").
     const std::vector<std::string>& command_lines() const { return lines_; }
-    int registration_queries() const { return cgreg_queries_; }
+    int registration_queries() const { return cgreg_queries_; }  // AT+CGREG? reads so far
 
 private:
     void command_byte(char c, TimePoint now, SimOutputs& out);
@@ -138,6 +138,7 @@ private:
     int fun_ = 1;
     int cgreg_n_ = 0, cereg_n_ = 0, creg_n_ = 0;
     int cgreg_queries_ = 0;
+    int unregistered_answers_ = 0;
     int ignore_lines_;
     std::vector<PdpContext> contexts_;
     std::vector<std::string> lines_;
