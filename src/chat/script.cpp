@@ -107,13 +107,13 @@ Result<Script> build_default_script(std::string_view apn, PdpType pdp) {
     return build_default_script(o);
 }
 
-Script build_info_script(const InfoOptions& o) {
+Result<Script> build_info_script(const InfoOptions& o) {
+    if (auto err = check_attempts(o.at_attempts, o.at_attempt_timeout, o.step_timeout)) return *err;
     Script s;
     s.matching = Matching::ResultLine;
     // No ABORT strings and no fail-fast checks: `info` reports a missing SIM, it does not stop on it.
-    const Expect ok{"OK", o.step_timeout > Duration::zero() ? o.step_timeout : std::chrono::seconds{10}, {}, true};
-    command(s, "AT", first_at(o.at_attempts < 1 ? 1 : o.at_attempts,
-                               o.at_attempt_timeout > Duration::zero() ? o.at_attempt_timeout : ok.timeout));
+    const Expect ok{"OK", o.step_timeout, {}, true};
+    command(s, "AT", first_at(o.at_attempts, o.at_attempt_timeout));
     for (const char* cmd : {"ATE0", "ATI", "AT+CSUB", "AT+CSQ", "AT+CPIN?", "AT+COPS?", "AT+CGREG?", "AT+CEREG?"})
         command(s, cmd, ok);
     return s;

@@ -97,7 +97,7 @@ TEST(chat_default_script, pdp_type_names) {
 }
 
 TEST(chat_default_script, info_script_asks_one_thing_per_line_and_never_aborts) {
-    Script s = build_info_script();
+    Script s = build_info_script().value();
     EXPECT_EQ(sends(s), (std::vector<std::string>{"AT\r", "ATE0\r", "ATI\r", "AT+CSUB\r", "AT+CSQ\r", "AT+CPIN?\r",
                                                   "AT+COPS?\r", "AT+CGREG?\r", "AT+CEREG?\r"}));
     for (const Op& op : s.ops) {
@@ -107,6 +107,12 @@ TEST(chat_default_script, info_script_asks_one_thing_per_line_and_never_aborts) 
         }
     }
     EXPECT_FALSE(s.modem_checks);
+
+    InfoOptions bad;
+    bad.step_timeout = Duration::zero();
+    auto r = build_info_script(bad);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "timeouts must be positive");
 }
 
 TEST(chat_default_script, chat_visible_is_chat_c_character) {

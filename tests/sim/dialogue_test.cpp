@@ -228,7 +228,7 @@ TEST(sim_chat_dialogue, never_registers_polls_for_the_whole_limit) {
 }
 
 TEST(sim_chat_dialogue, info_query) {
-    Wire w(chat::build_info_script(), {});
+    Wire w(chat::build_info_script().value(), {});
     w.run();
     ASSERT_EQ(w.chat.outcome(), Outcome::Finished);
     const chat::ModemInfo& m = w.chat.modem();
@@ -244,7 +244,7 @@ TEST(sim_chat_dialogue, info_query) {
 }
 
 TEST(sim_chat_dialogue, info_query_without_sim_still_finishes) {
-    Wire w(chat::build_info_script(), sim::SimConfig{.sim = sim::SimCard::Missing});
+    Wire w(chat::build_info_script().value(), sim::SimConfig{.sim = sim::SimCard::Missing});
     w.run();
     ASSERT_EQ(w.chat.outcome(), Outcome::Finished);
     EXPECT_EQ(w.chat.modem().sim, chat::SimStatus::NotInserted);
