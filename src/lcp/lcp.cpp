@@ -157,6 +157,9 @@ void LcpHandler::write_preferred_auth(OptionWriter& nak) const {
 }
 
 Verdict LcpHandler::judge_auth(ByteView value, OptionWriter& nak) {
+    // RFC 1661 §6.2: Length is at least 4. A shorter option names no protocol at all, so it is
+    // not recognisable and is rejected (as pppd does), not Nak'd.
+    if (value.size() < 2) return Verdict::reject;
     if (!config_.allow_chap && !config_.allow_pap) return Verdict::reject;  // we authenticate to nobody
     auto auth = parse_auth(value);
     if (auth == AuthProtocol::chap_md5 && config_.allow_chap) {

@@ -73,6 +73,9 @@ public:
     void peer_request_begin() override;
     ppp::Verdict on_peer_option(const ppp::OptionView& option, ppp::OptionWriter& nak,
                                 bool reject_if_disagree) override;
+    bool nak_after_max_failure(const ppp::OptionView& option) const override {
+        return option.type == opt::magic_number;
+    }
     void peer_request_acked() override;
     bool on_extra_code(std::uint8_t code, std::uint8_t id, ByteView data, ppp::FsmState state,
                        ppp::FsmOutputs& out) override;

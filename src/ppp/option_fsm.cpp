@@ -269,7 +269,9 @@ Code OptionFsm::judge_request(ByteView options, Bytes& reply) {
         Bytes suggestion;
         OptionWriter suggestion_writer(suggestion);
         Verdict verdict = handler_.on_peer_option(*option, suggestion_writer, reject_if_disagree);
-        if (verdict == Verdict::nak && (reject_if_disagree || suggestion.empty())) verdict = Verdict::reject;
+        if (verdict == Verdict::nak &&
+            (suggestion.empty() || (reject_if_disagree && !handler_.nak_after_max_failure(*option))))
+            verdict = Verdict::reject;
         if (verdict == Verdict::nak) nak_writer.add_raw(suggestion);
         if (verdict == Verdict::reject) rejects.insert(rejects.end(), option->whole.begin(), option->whole.end());
         worst = std::max(worst, verdict);

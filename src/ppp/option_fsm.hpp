@@ -104,6 +104,10 @@ public:
     // reject. With `reject_if_disagree`, Max-Failure was reached: answer reject instead of nak.
     virtual Verdict on_peer_option(const OptionView& option, OptionWriter& nak,
                                    bool reject_if_disagree) = 0;
+    // Whether a Nak of this option stays a Nak once Max-Failure is reached instead of becoming
+    // a Reject (RFC 1661 §4.6). LCP's Magic-Number needs it: §6.4 requires a Nak for our own
+    // number and loop-back detection depends on it (pppd exempts it the same way).
+    virtual bool nak_after_max_failure(const OptionView& /*option*/) const { return false; }
     // After all options: options the peer omitted but we need from it may be appended to `nak`
     // (pppd does this for IPCP's address). Called only when no option was rejected.
     virtual void peer_request_end(OptionWriter& /*nak*/, bool /*reject_if_disagree*/) {}

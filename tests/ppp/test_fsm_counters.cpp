@@ -229,6 +229,19 @@ TEST(Rfc1661_4_6, MaxFailureFiveNaksThenReject) {
     EXPECT_TRUE(flags[11]);
 }
 
+// An option the handler marks (LCP's Magic-Number, RFC 1661 §6.4) keeps being Nak'd after
+// Max-Failure while the others turn into Rejects.
+TEST(Rfc1661_4_6, MaxFailureSparesOptionsThatMustBeNakd) {
+    Toy t;
+    t.handler.keep_nakking_type = ToyHandler::kNakType;
+    t.start();
+    for (int i = 0; i < 8; ++i) {
+        EXPECT_EQ(only_packet(t.d.input(packet(Code::configure_request, 0x20, hex("02 03 00")))),
+                  packet(Code::configure_nak, 0x20, hex("02 03 07")))
+            << "Nak #" << i + 1;
+    }
+}
+
 TEST(Rfc1661_4_6, SendingAnAckResetsTheFailureCount) {
     Toy t;
     t.start();

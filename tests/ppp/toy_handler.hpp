@@ -75,6 +75,7 @@ public:
         }
         return ppp::Verdict::reject;
     }
+    bool nak_after_max_failure(const ppp::OptionView& o) const override { return o.type == keep_nakking_type; }
     void peer_request_acked() override { ++peer_acks; }
     // RXR for the table: Echo-Request is answered (ser) in Opened only, Echo-Reply and
     // Discard-Request are swallowed; anything else is unknown (RUC).
@@ -95,6 +96,7 @@ public:
         return ppp::hex_octets(o.whole).substr(1);
     }
 
+    std::uint8_t keep_nakking_type = 0xff;  // an option type whose Nak survives Max-Failure
     std::optional<std::uint8_t> initial_want = 0x10;
     std::optional<std::uint8_t> want = 0x10;
     int resets = 0;
