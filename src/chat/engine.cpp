@@ -13,25 +13,6 @@ constexpr std::size_t kMaxLine = 512;     // longer response lines are cut (and 
 constexpr std::size_t kMaxWindow = 4096;  // Substring matching keeps the newest text
 constexpr std::size_t kMaxLogLine = 256;  // received text is logged in pieces of this size
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    return out;
-}
-
-std::string seconds(Duration d) {
-    auto ms = d.count();
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
-    return std::to_string(ms) + " ms";
-}
-
 std::string without_cr(std::string_view text) {
     while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.remove_suffix(1);
     return std::string(text);
@@ -62,11 +43,13 @@ std::optional<std::pair<AbortReason, std::string>> sim_problem(SimStatus status,
     const std::string quoted = "(" + std::string(said) + ")";
     switch (status) {
         case SimStatus::NotInserted:
-            return std::pair{AbortReason::SimMissing, std::string("no SIM card: insert a SIM and power-cycle the modem")};
+            return std::pair{AbortReason::SimMissing,
+                             std::string("no SIM card: insert a SIM and power-cycle the modem")};
         case SimStatus::PinRequired:
-            return std::pair{AbortReason::SimPinRequired,
-                             "the SIM needs its PIN " + quoted +
-                                 ": enter it once with AT+CPIN=<pin>, or remove the PIN lock in a phone, then dial again"};
+            return std::pair{
+                AbortReason::SimPinRequired,
+                "the SIM needs its PIN " + quoted +
+                    ": enter it once with AT+CPIN=<pin>, or remove the PIN lock in a phone, then dial again"};
         case SimStatus::PukRequired:
             return std::pair{AbortReason::SimPukRequired,
                              "the SIM is blocked and needs its PUK " + quoted +
@@ -78,17 +61,15 @@ std::optional<std::pair<AbortReason, std::string>> sim_problem(SimStatus status,
             return std::pair{AbortReason::SimError,
                              "the SIM is still starting up " + quoted + ": wait a few seconds and dial again"};
         case SimStatus::Locked:
-            return std::pair{AbortReason::SimError,
-                             "the modem is locked to another network or SIM " + quoted +
-                                 ": it needs an unlock code from whoever sold it"};
-        default:
-            return std::nullopt;
+            return std::pair{AbortReason::SimError, "the modem is locked to another network or SIM " + quoted +
+                                                        ": it needs an unlock code from whoever sold it"};
+        default: return std::nullopt;
     }
 }
 
 // A hint for a command the modem refused, by what the command does.
 std::string command_hint(std::string_view command) {
-    const std::string cmd = upper(command);
+    const std::string cmd = to_upper(command);
     if (cmd.starts_with("AT+CGDCONT")) return ": check the APN and the PDP type";
     if (cmd.starts_with("ATD")) return ": the data call was refused; check the APN and that the SIM has a data plan";
     if (cmd.starts_with("AT+CPIN")) return ": check the SIM and its PIN";
@@ -136,7 +117,7 @@ void ChatEngine::advance(TimePoint now, ChatOutputs& out) {
             send(s->text, s->quiet, out);
         } else if (const auto* e = std::get_if<Expect>(&op)) {
             if (logged_timeout_ != e->timeout) {
-                out.push_back(Log{"timeout set to " + seconds(e->timeout)});
+                out.push_back(Log{"timeout set to " + format_duration(e->timeout)});
                 logged_timeout_ = e->timeout;
             }
             out.push_back(Log{describe_chat_line(op)});
@@ -198,25 +179,21 @@ void ChatEngine::on_timeout(TimePoint now, ChatOutputs& out) {
             state_ = State::Running;
             advance(now, out);
             return;
-        case State::RegSleep:
-            registration_query(now, out);
-            return;
+        case State::RegSleep: registration_query(now, out); return;
         case State::RegQuery:
-            finish_timeout("no answer to " + command_ + " within " + seconds(reg_.query_timeout) +
+            finish_timeout("no answer to " + command_ + " within " + format_duration(reg_.query_timeout) +
                                " while waiting for registration: the modem stopped responding",
                            out);
             return;
-        case State::Expecting:
-            break;
-        default:
-            return;
+        case State::Expecting: break;
+        default: return;
     }
 
     const Expect& e = current_expect();
     out.push_back(Log{"alarm"});
     if (retry_ < e.retries.size()) {
         const Retry& r = e.retries[retry_++];
-        out.push_back(Progress{"no " + chat_visible(expect_) + " within " + seconds(e.timeout) + " after " +
+        out.push_back(Progress{"no " + chat_visible(expect_) + " within " + format_duration(e.timeout) + " after " +
                                chat_visible(command_) + ": sending " + chat_visible(without_cr(r.send)) +
                                " again (attempt " + std::to_string(retry_ + 1) + " of " +
                                std::to_string(e.retries.size() + 1) + ")"});
@@ -230,15 +207,16 @@ void ChatEngine::on_timeout(TimePoint now, ChatOutputs& out) {
     std::string message;
     if (!answered_ && !command_.empty()) {
         message = "the modem did not answer " + chat_visible(command_) +
-                  (tries > 1 ? " (" + std::to_string(tries) + " tries, " + seconds(e.timeout * static_cast<int>(tries)) + ")"
-                             : " within " + seconds(e.timeout)) +
+                  (tries > 1 ? " (" + std::to_string(tries) + " tries, " +
+                                   format_duration(e.timeout * static_cast<int>(tries)) + ")"
+                             : " within " + format_duration(e.timeout)) +
                   ": check that this is the modem's AT port (EC20: /dev/ttyUSB2 or /dev/ttyUSB3), that no other "
                   "program (ModemManager) is using it, and that the modem is powered";
-    } else if (upper(command_).starts_with("ATD")) {
-        message = "no " + chat_visible(expect_) + " within " + seconds(e.timeout) + " after " + chat_visible(command_) +
-                  ": the network did not set up the data call; check the APN and the signal";
+    } else if (to_upper(command_).starts_with("ATD")) {
+        message = "no " + chat_visible(expect_) + " within " + format_duration(e.timeout) + " after " +
+                  chat_visible(command_) + ": the network did not set up the data call; check the APN and the signal";
     } else {
-        message = "timed out after " + seconds(e.timeout) + " waiting for " + chat_visible(expect_) +
+        message = "timed out after " + format_duration(e.timeout) + " waiting for " + chat_visible(expect_) +
                   (command_.empty() ? std::string() : " in reply to " + chat_visible(command_));
     }
     finish_timeout(std::move(message), out);
@@ -255,8 +233,10 @@ void ChatEngine::feed(ByteView bytes, TimePoint now, ChatOutputs& out) {
     // with a flag, and until LCP says otherwise every control character is escaped (RFC 1662 §7.1,
     // ACCM 0xffffffff), so a raw CR or LF cannot be PPP data.
     while (skip_eol_ && i < bytes.size()) {
-        if (bytes[i] != '\r' && bytes[i] != '\n') skip_eol_ = false;
-        else ++i;
+        if (bytes[i] != '\r' && bytes[i] != '\n')
+            skip_eol_ = false;
+        else
+            ++i;
     }
     leftover_.insert(leftover_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(i), bytes.end());
 }
@@ -372,8 +352,7 @@ void ChatEngine::on_line(std::string_view raw, TimePoint now, ChatOutputs& out) 
             // A +CGREG/+CEREG URC (after AT+CGREG=1) can end the wait before the next poll.
             if (modem().registered()) registered(now, out);
             return;
-        default:
-            return;
+        default: return;
     }
 }
 
@@ -408,13 +387,14 @@ void ChatEngine::on_abort_string(std::string_view pattern, std::string_view line
             finish_abort(AbortReason::DialRefused, "dial refused: " + said + " (check the APN)", out);
             return;
         case ResultCode::Busy:
-            finish_abort(AbortReason::DialRefused,
-                         "dial refused: " + said + " (the network is congested or data calls are barred; try again later)",
-                         out);
+            finish_abort(
+                AbortReason::DialRefused,
+                "dial refused: " + said + " (the network is congested or data calls are barred; try again later)", out);
             return;
         case ResultCode::NoAnswer:
             finish_abort(AbortReason::DialRefused,
-                         "dial refused: " + said + " (the network did not answer; check the signal and try again)", out);
+                         "dial refused: " + said + " (the network did not answer; check the signal and try again)",
+                         out);
             return;
         case ResultCode::NoDialtone:
             finish_abort(AbortReason::DialRefused,
@@ -422,14 +402,12 @@ void ChatEngine::on_abort_string(std::string_view pattern, std::string_view line
             return;
         case ResultCode::Error:
         case ResultCode::CmsError:
-            finish_abort(AbortReason::CommandError,
-                         "the modem answered " + chat_visible(line) + " to " + chat_visible(command_) +
-                             command_hint(command_),
-                         out);
+            finish_abort(
+                AbortReason::CommandError,
+                "the modem answered " + chat_visible(line) + " to " + chat_visible(command_) + command_hint(command_),
+                out);
             return;
-        default:
-            finish_abort(AbortReason::AbortString, "aborted: the modem sent \"" + said + "\"", out);
-            return;
+        default: finish_abort(AbortReason::AbortString, "aborted: the modem sent \"" + said + "\"", out); return;
     }
 }
 
@@ -458,8 +436,8 @@ void ChatEngine::begin_registration(const AwaitRegistration& wait, TimePoint now
         out.push_back(Log{"-- registered"});
         return;
     }
-    out.push_back(Progress{"not registered yet (" + registration_text() + "): waiting up to " + seconds(wait.limit) +
-                           " for the network"});
+    out.push_back(Progress{"not registered yet (" + registration_text() + "): waiting up to " +
+                           format_duration(wait.limit) + " for the network"});
     // Ask right away when there is nothing to go on, or when "denied" needs a second opinion from
     // the other domain (+CEREG may be registered on LTE while +CGREG is not); else give it a moment.
     if (modem().registration_denied() || (!modem().cgreg && !modem().cereg)) {
@@ -493,21 +471,22 @@ void ChatEngine::registration_round_done(TimePoint now, ChatOutputs& out) {
                      out);
     } else if (now >= reg_deadline_) {
         finish_abort(AbortReason::NotRegistered,
-                     "not registered after " + seconds(reg_.limit) + ": check antenna and coverage (last: " +
-                         registration_text() + ")",
+                     "not registered after " + format_duration(reg_.limit) +
+                         ": check antenna and coverage (last: " + registration_text() + ")",
                      out);
     } else {
         out.push_back(Progress{"still not registered (" + registration_text() + "), " +
-                               seconds(std::chrono::duration_cast<Duration>(now - reg_start_)) + " of " +
-                               seconds(reg_.limit)});
+                               format_duration(std::chrono::duration_cast<Duration>(now - reg_start_)) + " of " +
+                               format_duration(reg_.limit)});
         registration_sleep(now);
     }
 }
 
 void ChatEngine::registered(TimePoint now, ChatOutputs& out) {
     deadline_.reset();
-    out.push_back(Progress{"registered after " + seconds(std::chrono::duration_cast<Duration>(now - reg_start_)) +
-                           " (" + registration_text() + ")"});
+    out.push_back(Progress{"registered after " +
+                           format_duration(std::chrono::duration_cast<Duration>(now - reg_start_)) + " (" +
+                           registration_text() + ")"});
     state_ = State::Running;
     advance(now, out);
 }

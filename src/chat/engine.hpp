@@ -55,8 +55,8 @@ struct Matched {  // the expect of script op `op` arrived
     std::size_t op = 0;
     std::string expect;
 };
-struct Connected {  // the script ended after a CONNECT: the port now carries PPP
-    std::string result;                // "CONNECT 150000000" (result-line matching) or "CONNECT"
+struct Connected {                       // the script ended after a CONNECT: the port now carries PPP
+    std::string result;                  // "CONNECT 150000000" (result-line matching) or "CONNECT"
     std::optional<std::uint64_t> speed;  // V.250 §6.3.1 CONNECT <text>, when it is a number
 };
 struct Finished {};  // the script ran to its end without a CONNECT (e.g. the info query)
@@ -65,9 +65,9 @@ struct Aborted {
     std::string message;
 };
 struct TimedOut {
-    std::size_t op = 0;    // the script op that was waiting (Expect or AwaitRegistration)
-    std::string expect;    // what did not arrive
-    std::string command;   // the last command sent, without its "\r"
+    std::size_t op = 0;   // the script op that was waiting (Expect or AwaitRegistration)
+    std::string expect;   // what did not arrive
+    std::string command;  // the last command sent, without its "\r"
     std::string message;
 };
 
@@ -138,10 +138,10 @@ private:
     std::string command_;    // last text sent, without the "\r"
     bool answered_ = false;  // some expect has matched: the modem is alive
 
-    std::string line_;       // the response line being assembled
-    std::string window_;     // Substring matching: received text not consumed by a match
+    std::string line_;    // the response line being assembled
+    std::string window_;  // Substring matching: received text not consumed by a match
     std::size_t scan_pos_ = 0;
-    std::string rx_log_;     // received text not yet logged
+    std::string rx_log_;  // received text not yet logged
 
     AwaitRegistration reg_{};
     TimePoint reg_start_{};

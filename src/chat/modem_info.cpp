@@ -9,19 +9,7 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-std::string to_upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), upper);
-    return out;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
@@ -87,11 +75,14 @@ constexpr std::pair<int, std::string_view> kCmeErrors[] = {
 
 std::optional<SimStatus> sim_status_from_cme(int code) {
     switch (code) {
-        case 5: case 6: case 7: return SimStatus::Locked;
+        case 5:
+        case 6:
+        case 7: return SimStatus::Locked;
         case 10: return SimStatus::NotInserted;
         case 11: return SimStatus::PinRequired;
         case 12: return SimStatus::PukRequired;
-        case 13: case 15: return SimStatus::Failure;
+        case 13:
+        case 15: return SimStatus::Failure;
         case 14: return SimStatus::Busy;
         default: break;
     }
@@ -108,6 +99,18 @@ std::optional<AccessTechnology> parse_act(const Field& f) {
 }  // namespace
 
 // ---- text helpers ------------------------------------------------------------------------------
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+std::string to_upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), upper);
+    return out;
+}
 
 std::optional<int> parse_int(std::string_view text) {
     text = trim(text);
@@ -135,7 +138,7 @@ std::vector<Field> split_fields(std::string_view text) {
             field.quoted = true;
             ++i;
             while (i < text.size() && text[i] != '"') field.text.push_back(text[i++]);
-            if (i < text.size()) ++i;  // closing quote
+            if (i < text.size()) ++i;                       // closing quote
             while (i < text.size() && text[i] != ',') ++i;  // tolerate junk after the quote
         } else {
             std::size_t start = i;
@@ -383,7 +386,10 @@ std::vector<std::string> describe(const ModemInfo& info) {
     if (info.signal) {
         std::string s = "signal: ";
         if (auto dbm = info.signal->dbm()) {
-            s += (info.signal->rssi == 0 ? "<= " : info.signal->rssi == 31 ? ">= " : "") + std::to_string(*dbm) + " dBm";
+            s += (info.signal->rssi == 0    ? "<= "
+                  : info.signal->rssi == 31 ? ">= "
+                                            : "") +
+                 std::to_string(*dbm) + " dBm";
         } else {
             s += "unknown";
         }

@@ -100,9 +100,9 @@ enum class AccessTechnology : int {
 std::string to_string(AccessTechnology act);
 
 struct Operator {
-    int mode = 0;                    // 0 automatic, 1 manual, 2 deregister, 3 set format, 4 manual/auto
-    std::optional<int> format;       // 0 long alphanumeric, 1 short alphanumeric, 2 numeric
-    std::string name;                // empty when the MT is not registered ("+COPS: 0")
+    int mode = 0;               // 0 automatic, 1 manual, 2 deregister, 3 set format, 4 manual/auto
+    std::optional<int> format;  // 0 long alphanumeric, 1 short alphanumeric, 2 numeric
+    std::string name;           // empty when the MT is not registered ("+COPS: 0")
     std::optional<AccessTechnology> act;
     bool operator==(const Operator&) const = default;
 };
@@ -125,10 +125,10 @@ bool is_registered(RegStatus status);
 struct Registration {
     enum class Domain { Cs, Ps, Eps };  // +CREG, +CGREG, +CEREG
     Domain domain = Domain::Ps;
-    std::optional<int> n;               // the <n> setting: present in a read response, absent in a URC
+    std::optional<int> n;  // the <n> setting: present in a read response, absent in a URC
     RegStatus status = RegStatus::NotRegistered;
-    std::string area;                   // <lac> or <tac>, hex, when the modem reports it (<n>=2)
-    std::string cell;                   // <ci>, hex
+    std::string area;  // <lac> or <tac>, hex, when the modem reports it (<n>=2)
+    std::string cell;  // <ci>, hex
     std::optional<AccessTechnology> act;
     bool operator==(const Registration&) const = default;
 };
@@ -177,9 +177,9 @@ public:
 
 private:
     ModemInfo info_;
-    std::string command_;     // upper-cased, for recognising the echo
-    bool in_ati_ = false;     // the current command line starts with the I command
-    int ati_plain_lines_ = 0; // bare lines seen so far in the ATI answer
+    std::string command_;      // upper-cased, for recognising the echo
+    bool in_ati_ = false;      // the current command line starts with the I command
+    int ati_plain_lines_ = 0;  // bare lines seen so far in the ATI answer
 };
 
 // ---- Small text helpers shared with the script code ----------------------------------------
@@ -194,5 +194,7 @@ std::vector<Field> split_fields(std::string_view text);
 // The parameters after "<prefix>" (e.g. "+CSQ:") with leading spaces removed, or nullopt.
 std::optional<std::string_view> after_prefix(std::string_view line, std::string_view prefix);
 std::optional<int> parse_int(std::string_view text);
+std::string_view trim(std::string_view text);  // spaces, tabs, CR and LF at both ends
+std::string to_upper(std::string_view text);   // ASCII only
 
 }  // namespace ec20ppp::chat

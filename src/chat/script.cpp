@@ -2,14 +2,10 @@
 
 #include <type_traits>
 
+#include "chat/modem_info.hpp"
+
 namespace ec20ppp::chat {
 namespace {
-
-std::string seconds_text(Duration d) {
-    auto ms = d.count();
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
-    return std::to_string(ms) + " ms";
-}
 
 ScriptError option_error(std::string message) { return ScriptError{0, 0, std::move(message)}; }
 
@@ -36,6 +32,12 @@ std::optional<ScriptError> check_attempts(int attempts, Duration attempt_timeout
 
 }  // namespace
 
+std::string format_duration(Duration d) {
+    const auto ms = d.count();
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+    return std::to_string(ms) + " ms";
+}
+
 std::string ScriptError::to_string() const {
     if (line == 0) return message;
     return std::to_string(line) + ":" + std::to_string(column) + ": " + message;
@@ -51,8 +53,7 @@ std::string_view to_string(PdpType type) {
 }
 
 Result<PdpType> parse_pdp_type(std::string_view text) {
-    std::string up;
-    for (char c : text) up.push_back((c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c);
+    const std::string up = to_upper(text);
     if (up == "IP") return PdpType::Ip;
     if (up == "IPV6") return PdpType::Ipv6;
     if (up == "IPV4V6") return PdpType::Ipv4v6;
@@ -146,7 +147,7 @@ std::string describe_chat_line(const Op& op) {
             } else if constexpr (std::is_same_v<T, Expect>) {
                 return "expect (" + chat_visible(o.text) + ")";
             } else if constexpr (std::is_same_v<T, Pause>) {
-                return "pause (" + seconds_text(o.duration) + ")";
+                return "pause (" + format_duration(o.duration) + ")";
             } else if constexpr (std::is_same_v<T, AddAbort>) {
                 return "abort on (" + chat_visible(o.text) + ")";
             } else if constexpr (std::is_same_v<T, ClearAbort>) {
@@ -159,8 +160,8 @@ std::string describe_chat_line(const Op& op) {
                 return "say (" + chat_visible(o.text) + ")";
             } else {
                 static_assert(std::is_same_v<T, AwaitRegistration>);
-                return "wait for registration (up to " + seconds_text(o.limit) + ", asking every " +
-                       seconds_text(o.poll) + ")";
+                return "wait for registration (up to " + format_duration(o.limit) + ", asking every " +
+                       format_duration(o.poll) + ")";
             }
         },
         op);

@@ -39,8 +39,8 @@ struct Retry {
 // Wait for `text`. An empty text is chat(8)'s '' and is satisfied at once.
 struct Expect {
     std::string text;
-    Duration timeout = std::chrono::seconds{45};      // per wait, each retry gets a fresh one (chat(8) "TIMEOUT")
-    std::vector<Retry> retries{};  // tried in order after each timeout
+    Duration timeout = std::chrono::seconds{45};  // per wait, each retry gets a fresh one (chat(8) "TIMEOUT")
+    std::vector<Retry> retries{};                 // tried in order after each timeout
     // Result-line matching only: an error result (ERROR, +CME ERROR) ends the wait like `text`
     // would, instead of aborting. The info query uses it to go on after "+CME ERROR: 10".
     bool accept_error = false;
@@ -84,8 +84,7 @@ struct AwaitRegistration {
     bool operator==(const AwaitRegistration&) const = default;
 };
 
-using Op = std::variant<Send, Expect, Pause, AddAbort, ClearAbort, AddReport, ClearReport, Say,
-                        AwaitRegistration>;
+using Op = std::variant<Send, Expect, Pause, AddAbort, ClearAbort, AddReport, ClearReport, Say, AwaitRegistration>;
 
 enum class Matching {
     // chat(8): the expect (or abort) string may occur anywhere in the received text, even in the
@@ -121,8 +120,8 @@ struct ScriptError {
 template <class T>
 class Result {
 public:
-    Result(T value) : v_(std::move(value)) {}                   // NOLINT: implicit on purpose
-    Result(ScriptError error) : v_(std::move(error)) {}         // NOLINT
+    Result(T value) : v_(std::move(value)) {}            // NOLINT: implicit on purpose
+    Result(ScriptError error) : v_(std::move(error)) {}  // NOLINT
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
     T& value() { return std::get<0>(v_); }
@@ -149,9 +148,9 @@ std::optional<std::string> check_apn(std::string_view apn);
 struct DialOptions {
     std::string apn = "3gnet";
     PdpType pdp = PdpType::Ip;
-    Duration step_timeout = std::chrono::seconds{30};         // each command's wait for OK / CONNECT
-    int at_attempts = 5;                  // the first AT is sent this many times at most...
-    Duration at_attempt_timeout = std::chrono::seconds{3};  // ...waiting this long for each OK (modem waking up)
+    Duration step_timeout = std::chrono::seconds{30};          // each command's wait for OK / CONNECT
+    int at_attempts = 5;                                       // the first AT is sent this many times at most...
+    Duration at_attempt_timeout = std::chrono::seconds{3};     // ...waiting this long for each OK (modem waking up)
     Duration registration_timeout = std::chrono::seconds{60};  // how long to wait for network registration
     Duration registration_poll = std::chrono::seconds{3};      // how often to ask while waiting
 };
@@ -181,5 +180,7 @@ Result<Script> build_info_script(const InfoOptions& options = {});
 std::string chat_visible(std::string_view text);
 // One chat -v log line for an op: "send (AT^M)", "expect (OK)", "abort on (BUSY)", ...
 std::string describe_chat_line(const Op& op);
+// "30 s", or "10 ms" when not whole seconds.
+std::string format_duration(Duration d);
 
 }  // namespace ec20ppp::chat

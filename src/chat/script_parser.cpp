@@ -8,7 +8,7 @@ namespace ec20ppp::chat {
 namespace {
 
 struct Token {
-    std::string raw;      // as written, quotes removed, escapes not yet decoded
+    std::string raw;  // as written, quotes removed, escapes not yet decoded
     std::size_t line = 0;
     std::size_t column = 0;  // of raw[0]
     bool quoted = false;
@@ -62,8 +62,7 @@ std::vector<Token> tokenize(std::string_view text) {
                 ++i;  // closing quote
                 if (i < line.size() && !blank(i))
                     fail(line_no, i + 1,
-                         std::string("expected a space after the closing ") + quote + ", found '" +
-                             line[i] + "'");
+                         std::string("expected a space after the closing ") + quote + ", found '" + line[i] + "'");
             } else {
                 // Quotes are special only where a string starts: AT+CGDCONT=1,"IP","apn" is one word.
                 tok.column = i + 1;
@@ -144,8 +143,7 @@ Decoded decode(std::string_view raw, Where where, std::size_t line, std::size_t 
                 send_only(at, "\\q");
                 quiet = true;
                 break;
-            case 'K':
-                fail(line, column + at, "\\K (send a break) is not supported by ec20ppp");
+            case 'K': fail(line, column + at, "\\K (send a break) is not supported by ec20ppp");
             case 'T':
             case 'U':
                 fail(line, column + at,
@@ -225,8 +223,8 @@ Expect parse_expect(const Token& tok, Duration timeout) {
 }
 
 bool is_keyword(std::string_view s) {
-    return s == "ABORT" || s == "CLR_ABORT" || s == "REPORT" || s == "CLR_REPORT" || s == "TIMEOUT" ||
-           s == "SAY" || s == "ECHO" || s == "HANGUP";
+    return s == "ABORT" || s == "CLR_ABORT" || s == "REPORT" || s == "CLR_REPORT" || s == "TIMEOUT" || s == "SAY" ||
+           s == "ECHO" || s == "HANGUP";
 }
 
 std::string expect_text(const Token& tok) { return decode(tok.raw, Where::Expect, tok.line, tok.column).text; }
@@ -248,9 +246,10 @@ Result<Script> parse_chat_script(std::string_view text, const ParseOptions& opti
             if (is_keyword(tok.raw) && (expect_position || !tok.quoted)) {
                 if (!expect_position)
                     fail(tok.line, tok.column,
-                         tok.raw + " stands where a send string belongs: the strings before it do not pair up "
-                                   "as expect-send (add '' where nothing is to be expected, or quote the word to "
-                                   "send it)");
+                         tok.raw +
+                             " stands where a send string belongs: the strings before it do not pair up "
+                             "as expect-send (add '' where nothing is to be expected, or quote the word to "
+                             "send it)");
                 if (i + 1 >= tokens.size())
                     fail(tok.line, tok.column + tok.raw.size(),
                          tok.raw + " at the end of the script: expected its " +

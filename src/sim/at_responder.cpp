@@ -307,8 +307,8 @@ std::optional<std::string> AtResponder::run_basic(std::string_view name, std::st
     }
     if (name == "I") {  // V.250 §6.1.3; the EC20 answers with three lines
         if (!arg.empty() && arg != "0") return "ERROR";
-        reply += frame(config_.manufacturer + config_.eol + config_.model + config_.eol + "Revision: " +
-                       config_.revision);
+        reply +=
+            frame(config_.manufacturer + config_.eol + config_.model + config_.eol + "Revision: " + config_.revision);
         return std::nullopt;
     }
     if (name == "Z" || name == "&F") {  // back to the stored / factory profile: echo on
@@ -329,8 +329,7 @@ std::optional<std::string> AtResponder::run_basic(std::string_view name, std::st
     return "ERROR";
 }
 
-std::optional<std::string> AtResponder::run_extended(std::string_view name, std::string_view rest,
-                                                     std::string& reply) {
+std::optional<std::string> AtResponder::run_extended(std::string_view name, std::string_view rest, std::string& reply) {
     const bool read = rest == "?";
     const bool test = rest == "=?";
     const bool exec = rest.empty();

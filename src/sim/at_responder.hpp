@@ -147,9 +147,9 @@ private:
 
     bool call_active_ = false;
     bool data_mode_ = false;
-    TimePoint last_rx_{};     // data mode: when the host last sent a byte
-    int pluses_ = 0;          // "+" held back as a possible escape
-    TimePoint plus_time_{};   // when the last of them came
+    TimePoint last_rx_{};    // data mode: when the host last sent a byte
+    int pluses_ = 0;         // "+" held back as a possible escape
+    TimePoint plus_time_{};  // when the last of them came
 };
 
 }  // namespace ec20ppp::sim

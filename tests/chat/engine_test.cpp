@@ -94,11 +94,26 @@ TEST(chat_engine, golden_transcript_one_byte_per_read_and_chat_v_log) {
         return v;
     });
     expect_golden_result(h);
-    const std::vector<std::string> head{
-        "abort on (BUSY)", "abort on (NO CARRIER)", "abort on (NO DIALTONE)", "abort on (ERROR)",
-        "abort on (NO ANSWER)", "send (AT^M)", "timeout set to 3 s", "expect (OK)", "AT^M^M", "OK^M -- got it",
-        "send (ATE0^M)", "timeout set to 30 s", "expect (OK)", "ATE0^M^M", "OK^M -- got it",
-        "send (ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2^M)", "expect (OK)", "^M", "Quectel^M", "EC20F^M"};
+    const std::vector<std::string> head{"abort on (BUSY)",
+                                        "abort on (NO CARRIER)",
+                                        "abort on (NO DIALTONE)",
+                                        "abort on (ERROR)",
+                                        "abort on (NO ANSWER)",
+                                        "send (AT^M)",
+                                        "timeout set to 3 s",
+                                        "expect (OK)",
+                                        "AT^M^M",
+                                        "OK^M -- got it",
+                                        "send (ATE0^M)",
+                                        "timeout set to 30 s",
+                                        "expect (OK)",
+                                        "ATE0^M^M",
+                                        "OK^M -- got it",
+                                        "send (ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2^M)",
+                                        "expect (OK)",
+                                        "^M",
+                                        "Quectel^M",
+                                        "EC20F^M"};
     auto logs = h.logs();
     ASSERT_GE(logs.size(), head.size());
     EXPECT_EQ(std::vector<std::string>(logs.begin(), logs.begin() + static_cast<std::ptrdiff_t>(head.size())), head);
@@ -143,7 +158,8 @@ TEST(chat_engine, V250_urcs_between_and_before_replies) {
 
 TEST(chat_engine, V250_lone_cr_lf_only_and_blank_lines) {
     auto replace_all = [](std::string s, std::string_view from, std::string_view to) {
-        for (std::size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+        for (std::size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size())
+            s.replace(p, from.size(), to);
         return s;
     };
     for (std::string_view eol : {"\r", "\n", "\r\n\r\n", "\n\r"}) {
@@ -215,8 +231,9 @@ TEST(chat_engine, Ts27007_9_2_no_sim_fails_fast) {
     Harness h(default_script());
     to_ati(h);
     // The EC20 stops the command line at +CPIN? and answers with the error (+CMEE=1).
-    h.feed("\r\nQuectel\r\nEC20F\r\nRevision: EC20CEHDLGR06A05M1G\r\n\r\nSubEdition: V03\r\n\r\n+CSQ: 31,99\r\n"
-           "\r\n+CME ERROR: 10\r\n");
+    h.feed(
+        "\r\nQuectel\r\nEC20F\r\nRevision: EC20CEHDLGR06A05M1G\r\n\r\nSubEdition: V03\r\n\r\n+CSQ: 31,99\r\n"
+        "\r\n+CME ERROR: 10\r\n");
     auto a = aborted(h);
     EXPECT_EQ(a.reason, AbortReason::SimMissing);
     EXPECT_EQ(a.message, "no SIM card: insert a SIM and power-cycle the modem");
@@ -281,7 +298,8 @@ TEST(chat_engine, V250_6_3_1_dial_refused) {
     for (auto [result, message] :
          {std::pair{"NO CARRIER", "dial refused: NO CARRIER (check the APN)"},
           std::pair{"BUSY", "dial refused: BUSY (the network is congested or data calls are barred; try again later)"},
-          std::pair{"NO ANSWER", "dial refused: NO ANSWER (the network did not answer; check the signal and try again)"},
+          std::pair{"NO ANSWER",
+                    "dial refused: NO ANSWER (the network did not answer; check the signal and try again)"},
           std::pair{"NO DIALTONE",
                     "dial refused: NO DIALTONE (no network service; check the antenna and registration)"}}) {
         SCOPED_TRACE(result);
@@ -429,7 +447,7 @@ TEST(chat_engine, Ts27007_10_1_20_registration_wait_runs_out) {
     EXPECT_NE(a.message.find("searching"), std::string::npos);
     EXPECT_GE(h.now - wait_start, seconds{60});
     EXPECT_LE(h.now - wait_start, seconds{61});
-    EXPECT_EQ(rounds, 20);  // every 3 s for 60 s
+    EXPECT_EQ(rounds, 20);                // every 3 s for 60 s
     EXPECT_EQ(h.progress().size(), 20u);  // the first notice and one per round but the last
 }
 
@@ -513,7 +531,7 @@ TEST(chat_engine, Rfc1662_7_1_leftover_survives_a_split_line_end_and_later_reads
     h.feed("~more~");
     EXPECT_EQ(h.leftover(), kPppStart + "~more~");
     EXPECT_EQ(h.leftover(), "");  // taken
-    h.feed("\nx");  // only line ends right after CONNECT are the modem's
+    h.feed("\nx");                // only line ends right after CONNECT are the modem's
     EXPECT_EQ(h.leftover(), "\nx");
 }
 

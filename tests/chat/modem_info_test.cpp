@@ -1,7 +1,7 @@
 // Response-line parsers: 3GPP TS 27.007 information responses and V.250 result codes.
-#include <gtest/gtest.h>
-
 #include "chat/modem_info.hpp"
+
+#include <gtest/gtest.h>
 
 namespace ec20ppp::chat {
 namespace {
@@ -133,10 +133,9 @@ TEST(chat_modem_info, Ts27007_10_1_20_cgreg_read_response) {
     EXPECT_EQ(full->act, AccessTechnology::EUtran);
     EXPECT_EQ(format_registration(*full), "+CGREG: 2,5,\"1A2B\",\"01C2D3E4\",7");
 
-    for (auto [text, status] : {std::pair{"+CGREG: 0,0", RegStatus::NotRegistered},
-                                std::pair{"+CGREG: 0,2", RegStatus::Searching},
-                                std::pair{"+CGREG: 0,3", RegStatus::Denied},
-                                std::pair{"+CGREG: 0,4", RegStatus::Unknown}}) {
+    for (auto [text, status] :
+         {std::pair{"+CGREG: 0,0", RegStatus::NotRegistered}, std::pair{"+CGREG: 0,2", RegStatus::Searching},
+          std::pair{"+CGREG: 0,3", RegStatus::Denied}, std::pair{"+CGREG: 0,4", RegStatus::Unknown}}) {
         auto r = parse_registration(text);
         ASSERT_TRUE(r) << text;
         EXPECT_EQ(r->status, status) << text;
@@ -187,9 +186,9 @@ TEST(chat_modem_info, split_fields_respects_quotes_and_empty_fields) {
 TEST(chat_modem_info, collector_on_the_real_transcript) {
     InfoCollector c;
     c.on_command("ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2\r");
-    for (const char* line : {"ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2", "Quectel", "EC20F",
-                             "Revision: EC20CEHDLGR06A05M1G", "SubEdition: V03", "+CSQ: 31,99", "+CPIN: READY",
-                             "+COPS: 0,0,\"CHN-UNICOM\",7", "+CGREG: 0,1", "OK"})
+    for (const char* line :
+         {"ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2", "Quectel", "EC20F", "Revision: EC20CEHDLGR06A05M1G",
+          "SubEdition: V03", "+CSQ: 31,99", "+CPIN: READY", "+COPS: 0,0,\"CHN-UNICOM\",7", "+CGREG: 0,1", "OK"})
         c.on_line(line);
     const ModemInfo& m = c.info();
     EXPECT_EQ(m.manufacturer, "Quectel");

@@ -1,7 +1,7 @@
 // chat(8) script syntax: what `--chat-script FILE` accepts, and the errors it gives.
-#include <gtest/gtest.h>
-
 #include "chat/script_parser.hpp"
+
+#include <gtest/gtest.h>
 
 namespace ec20ppp::chat {
 namespace {
@@ -86,9 +86,15 @@ TEST(chat_script_parser, quectel_pppd_sh_disconnect_script) {
         R"(ABORT ERROR ABORT "NO DIALTONE" SAY "\nSending break to the modem\n" "" +++ "" +++ "" +++ SAY "\nGood bay\n")");
     const Expect nothing{"", seconds{45}, {}, false};
     const std::vector<Op> expected{
-        AddAbort{"ERROR"}, AddAbort{"NO DIALTONE"}, Say{"\nSending break to the modem\n"},
-        nothing,           Send{"+++\r"},           nothing,
-        Send{"+++\r"},     nothing,                 Send{"+++\r"},
+        AddAbort{"ERROR"},
+        AddAbort{"NO DIALTONE"},
+        Say{"\nSending break to the modem\n"},
+        nothing,
+        Send{"+++\r"},
+        nothing,
+        Send{"+++\r"},
+        nothing,
+        Send{"+++\r"},
         Say{"\nGood bay\n"},
     };
     EXPECT_EQ(s.ops, expected);
@@ -145,8 +151,12 @@ TEST(chat_script_parser, timeout_applies_to_later_expects_only) {
 TEST(chat_script_parser, report_clear_and_ignored_keywords) {
     Script s = parse_ok("REPORT CONNECT ABORT BUSY CLR_ABORT BUSY CLR_REPORT CONNECT ECHO ON HANGUP OFF '' ATD*99#");
     const std::vector<Op> expected{
-        AddReport{"CONNECT"}, AddAbort{"BUSY"}, ClearAbort{"BUSY"}, ClearReport{"CONNECT"},
-        Expect{"", seconds{45}, {}, false}, Send{"ATD*99#\r"},
+        AddReport{"CONNECT"},
+        AddAbort{"BUSY"},
+        ClearAbort{"BUSY"},
+        ClearReport{"CONNECT"},
+        Expect{"", seconds{45}, {}, false},
+        Send{"ATD*99#\r"},
     };
     EXPECT_EQ(s.ops, expected);
 }
@@ -168,8 +178,7 @@ TEST(chat_script_parser, errors_say_where_and_what_was_expected) {
     EXPECT_EQ(parse_error("'' AT\\cX"), "1:6: \\c must be the last thing in a send string");
     EXPECT_EQ(parse_error("'' \\K"), "1:4: \\K (send a break) is not supported by ec20ppp");
     EXPECT_EQ(parse_error("'' BREAK"), "1:4: BREAK (send a break) is not supported by ec20ppp");
-    EXPECT_EQ(parse_error("'' ATD\\T"),
-              "1:7: \\T (chat -T/-U phone number) is not supported: write the number itself");
+    EXPECT_EQ(parse_error("'' ATD\\T"), "1:7: \\T (chat -T/-U phone number) is not supported: write the number itself");
     EXPECT_EQ(parse_error("OK-AT ATE0"),
               "1:1: the expect \"OK-AT\" ends with a sub-send: a chain alternates expect-send-expect (e.g. OK-AT-OK)");
     EXPECT_EQ(parse_error("OK-AT\\d-OK ATE0"),

@@ -1,7 +1,7 @@
 // The built-in scripts (default dial, info), APN checks and chat -v text.
-#include <gtest/gtest.h>
-
 #include "chat/script.hpp"
+
+#include <gtest/gtest.h>
 
 namespace ec20ppp::chat {
 namespace {
@@ -73,8 +73,10 @@ TEST(chat_default_script, Ts23003_9_1_apn_checks) {
     EXPECT_EQ(check_apn("3gnet"), std::nullopt);
     EXPECT_EQ(check_apn(""), std::nullopt);  // empty: the network's default APN
     EXPECT_EQ(check_apn(std::string(99, 'a')), std::nullopt);
-    EXPECT_EQ(check_apn(std::string(100, 'a')), "invalid APN \"" + std::string(100, 'a') + "\": 100 characters, the limit is 99");
-    EXPECT_EQ(check_apn("a\"b"), "invalid APN \"a\"b\": quotes are not allowed (the APN is sent inside quotes in AT+CGDCONT)");
+    EXPECT_EQ(check_apn(std::string(100, 'a')),
+              "invalid APN \"" + std::string(100, 'a') + "\": 100 characters, the limit is 99");
+    EXPECT_EQ(check_apn("a\"b"),
+              "invalid APN \"a\"b\": quotes are not allowed (the APN is sent inside quotes in AT+CGDCONT)");
     EXPECT_NE(check_apn("a,b")->find("commas are not allowed"), std::string::npos);
     EXPECT_EQ(check_apn("a\rb"), "invalid APN \"a^Mb\": control characters are not allowed");
     EXPECT_NE(check_apn("a\\22b")->find("backslashes"), std::string::npos);

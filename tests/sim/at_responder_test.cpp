@@ -1,8 +1,8 @@
 // The simulated EC20's AT side: byte-exact answers (the real transcript), V.250 line handling,
 // the 27.007 queries, the faults, and the +++ escape with its guard times.
-#include <gtest/gtest.h>
-
 #include "sim/at_responder.hpp"
+
+#include <gtest/gtest.h>
 
 namespace ec20ppp::sim {
 namespace {
@@ -69,9 +69,8 @@ TEST(sim_at_responder, golden_transcript_byte_exact) {
     EXPECT_TRUE(std::holds_alternative<SendBytes>(m.out[m.out.size() - 2]));
     EXPECT_TRUE(m.r.in_data_mode());
     EXPECT_TRUE(m.r.call_active());
-    EXPECT_EQ(m.r.command_lines(),
-              (std::vector<std::string>{"AT", "ATE0", "ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2",
-                                        "AT+CGDCONT=1,\"IP\",\"3gnet\",,0,0", "ATD*99#"}));
+    EXPECT_EQ(m.r.command_lines(), (std::vector<std::string>{"AT", "ATE0", "ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2",
+                                                             "AT+CGDCONT=1,\"IP\",\"3gnet\",,0,0", "ATD*99#"}));
 }
 
 TEST(sim_at_responder, golden_transcript_one_byte_at_a_time) {
@@ -96,9 +95,9 @@ TEST(sim_at_responder, V250_6_2_4_echo_returns_after_ate1) {
 TEST(sim_at_responder, V250_5_2_1_command_line_syntax) {
     Modem m;
     m.quiet();
-    EXPECT_EQ(m.send("at+csq\r"), "\r\n+CSQ: 31,99\r\n\r\nOK\r\n");    // either case
-    EXPECT_EQ(m.send("\n~~AT\r"), "\r\nOK\r\n");                      // what precedes AT is ignored
-    EXPECT_EQ(m.send("hello\r"), "");                                 // no AT, no answer
+    EXPECT_EQ(m.send("at+csq\r"), "\r\n+CSQ: 31,99\r\n\r\nOK\r\n");  // either case
+    EXPECT_EQ(m.send("\n~~AT\r"), "\r\nOK\r\n");                     // what precedes AT is ignored
+    EXPECT_EQ(m.send("hello\r"), "");                                // no AT, no answer
     EXPECT_EQ(m.send("ATQ\bI\r").substr(0, 11), "\r\nQuectel\r\n");  // S5 backspace edits the line
     EXPECT_EQ(m.send("ATS0=0\r"), "\r\nOK\r\n");
     EXPECT_EQ(m.send("AT+CSQ\r\n"), "\r\n+CSQ: 31,99\r\n\r\nOK\r\n");  // a stray LF is not part of it
@@ -186,10 +185,10 @@ TEST(sim_at_responder, Ts27007_8_2_cfun_takes_the_radio_down) {
 }
 
 TEST(sim_at_responder, dial_faults) {
-    for (auto [result, text] : {std::pair{DialResult::NoCarrier, "NO CARRIER"}, std::pair{DialResult::Busy, "BUSY"},
-                                std::pair{DialResult::NoAnswer, "NO ANSWER"},
-                                std::pair{DialResult::NoDialtone, "NO DIALTONE"},
-                                std::pair{DialResult::Error, "ERROR"}}) {
+    for (auto [result, text] :
+         {std::pair{DialResult::NoCarrier, "NO CARRIER"}, std::pair{DialResult::Busy, "BUSY"},
+          std::pair{DialResult::NoAnswer, "NO ANSWER"}, std::pair{DialResult::NoDialtone, "NO DIALTONE"},
+          std::pair{DialResult::Error, "ERROR"}}) {
         Modem m(SimConfig{.dial = result});
         m.quiet();
         EXPECT_EQ(m.send("ATD*99#\r"), "\r\n" + std::string(text) + "\r\n");
