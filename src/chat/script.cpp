@@ -108,13 +108,19 @@ Result<Script> build_default_script(std::string_view apn, PdpType pdp) {
     return build_default_script(o);
 }
 
-Result<Script> build_info_script(const InfoOptions& o) {
-    if (auto err = check_attempts(o.at_attempts, o.at_attempt_timeout, o.step_timeout)) return *err;
+Script build_info_script(const InfoOptions& options) {
+    // `info` is a diagnosis and must always run: unusable values fall back to the defaults.
+    const InfoOptions defaults;
+    auto positive = [](Duration d, Duration fallback) { return d > Duration::zero() ? d : fallback; };
+    const Duration step = positive(options.step_timeout, defaults.step_timeout);
+    const Duration attempt = positive(options.at_attempt_timeout, defaults.at_attempt_timeout);
+    const int attempts = options.at_attempts >= 1 ? options.at_attempts : defaults.at_attempts;
+
     Script s;
     s.matching = Matching::ResultLine;
     // No ABORT strings and no fail-fast checks: `info` reports a missing SIM, it does not stop on it.
-    const Expect ok{"OK", o.step_timeout, {}, true};
-    command(s, "AT", first_at(o.at_attempts, o.at_attempt_timeout));
+    const Expect ok{"OK", step, {}, true};
+    command(s, "AT", first_at(attempts, attempt));
     for (const char* cmd : {"ATE0", "ATI", "AT+CSUB", "AT+CSQ", "AT+CPIN?", "AT+COPS?", "AT+CGREG?", "AT+CEREG?"})
         command(s, cmd, ok);
     return s;

@@ -171,8 +171,9 @@ struct InfoOptions {
 
 // For `ec20ppp info`: AT, ATE0, ATI, AT+CSUB, AT+CSQ, AT+CPIN?, AT+COPS?, AT+CGREG?, AT+CEREG?,
 // one command per line so one failing query (no SIM: "+CME ERROR: 10") does not hide the rest.
-// Ends with a Finished event; ChatEngine::modem() holds the answers. Fails on unusable options.
-Result<Script> build_info_script(const InfoOptions& options = {});
+// Ends with a Finished event; ChatEngine::modem() holds the answers. Unusable options (a zero
+// timeout, no attempts) fall back to the defaults.
+Script build_info_script(const InfoOptions& options = {});
 
 // ---- chat -v style text ------------------------------------------------------------------------
 

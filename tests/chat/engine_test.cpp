@@ -615,7 +615,7 @@ TEST(chat_engine, clr_abort_removes_an_abort_string) {
 // ---- the info query ----------------------------------------------------------------------------
 
 TEST(chat_engine, info_script_reports_everything_and_survives_a_missing_sim) {
-    Harness h(build_info_script().value());
+    Harness h(build_info_script());
     h.start();
     const std::vector<std::pair<std::string, std::string>> dialogue{
         {"AT\r", "AT\r\r\nOK\r\n"},

@@ -282,7 +282,7 @@ TEST(sim_chat_dialogue, never_registers_polls_for_the_whole_limit) {
 }
 
 TEST(sim_chat_dialogue, info_query) {
-    Wire w(chat::build_info_script().value(), {});
+    Wire w(chat::build_info_script(), {});
     w.run();
     ASSERT_EQ(w.chat.outcome(), Outcome::Finished);
     const chat::ModemInfo& m = w.chat.modem();
@@ -298,7 +298,7 @@ TEST(sim_chat_dialogue, info_query) {
 }
 
 TEST(sim_chat_dialogue, info_query_without_sim_still_finishes) {
-    Wire w(chat::build_info_script().value(), sim::SimConfig{.sim = sim::SimCard::Missing});
+    Wire w(chat::build_info_script(), sim::SimConfig{.sim = sim::SimCard::Missing});
     w.run();
     ASSERT_EQ(w.chat.outcome(), Outcome::Finished);
     EXPECT_EQ(w.chat.modem().sim, chat::SimStatus::NotInserted);
