@@ -66,8 +66,6 @@ TunDevice::TunDevice(asio::io_context& io, std::string_view name_hint, const std
         }
         throw TunError("cannot open " + clone_device + ": " + errno_text(err) + " — " + hint);
     }
-    stream_.assign(fd);  // owns fd from here: every throw below closes it
-
     ifreq ifr{};
     // IFF_NO_PI: no 4-byte packet-info header, so reads and writes are bare IP packets.
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
@@ -95,9 +93,13 @@ TunDevice::TunDevice(asio::io_context& io, std::string_view name_hint, const std
             default:
                 hint = "check the interface name and that the TUN driver works";
         }
-        close();
+        ::close(fd);
         throw TunError("cannot create TUN interface \"" + n + "\": " + errno_text(err) + " — " + hint);
     }
+    // Only now hand the descriptor to Asio: registering it with epoll before TUNSETIFF finds a
+    // detached TUN whose poll() returns EPOLLERR without joining the wait queue, and epoll then
+    // never hears of arriving packets (seen: reads stalled after the first packet or at once).
+    stream_.assign(fd);  // owns fd from here: every throw below closes it
     name_.assign(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));
 
     // TUNGETIFF reports IFF_PERSIST when we attached to an interface made by `ip tuntap add`.

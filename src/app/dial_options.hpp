@@ -1,0 +1,55 @@
+// Everything `ec20ppp dial` can be told, with quectel-pppd.sh's defaults, and its validation.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "chat/script.hpp"
+#include "link/link.hpp"
+
+namespace ec20ppp::app {
+
+enum class AuthChoice { automatic, chap, pap, none };
+enum class DefaultRoute { no, add, replace };
+enum class DnsMode { none, print, resolv_conf };
+enum class DataPlane { tun, none };
+
+struct DialOptions {
+    std::string apn;
+    std::string device = "/dev/ttyUSB2";
+    unsigned baud = 115200;
+    std::string user = "user";
+    std::optional<std::filesystem::path> password_file;
+    std::string password = "passwd";  // resolved: file, then EC20PPP_PASSWORD, then this default
+    AuthChoice auth = AuthChoice::automatic;
+    chat::PdpType pdp = chat::PdpType::Ip;
+    std::string ifname = "ppp%d";
+    unsigned mtu = 1500;
+    DefaultRoute default_route = DefaultRoute::add;
+    std::uint32_t route_metric = 700;  // for `add`: beside an existing default, less preferred
+    DnsMode dns = DnsMode::print;
+    std::filesystem::path resolv_conf = "/etc/resolv.conf";
+    std::optional<std::filesystem::path> ip_up, ip_down, chat_script, pcap;
+    bool debug = false;
+    unsigned lcp_echo_interval = 30;
+    unsigned lcp_echo_failure = 4;
+    std::chrono::seconds chat_timeout{30};
+    std::chrono::seconds registration_wait{60};
+    DataPlane data_plane = DataPlane::tun;
+    unsigned ping_count = 0;  // ping the peer this many times after IP-up, then hang up
+    std::filesystem::path lock_dir = "/var/lock";
+    std::string ipparam;
+    // `--device sim`: dial a simulator started on a private pty, in namespaces of its own.
+    bool simulated() const { return device == "sim"; }
+};
+
+// Checks values the parser cannot (APN characters, MTU range, baud, readable files) and
+// resolves the password. Returns a sentence saying what is wrong and what to do, or nullopt.
+std::optional<std::string> finish_dial_options(DialOptions& options, const char* env_password);
+
+// The link configuration those options ask for.
+link::LinkConfig link_config_for(const DialOptions& options);
+
+}  // namespace ec20ppp::app

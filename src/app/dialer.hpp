@@ -1,0 +1,100 @@
+// `ec20ppp dial`: the run of one connection on one Asio event loop, in one thread. It joins the
+// serial port, the AT chat, the PPP engine, the TUN data plane, the host's addresses, routes
+// and DNS, scripts, timers and signals - what quectel-pppd.sh + chat + pppd did together.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "app/child_process.hpp"
+#include "app/dial_options.hpp"
+#include "app/logger.hpp"
+#include "app/pcap_writer.hpp"
+#include "app/pinger.hpp"
+#include "chat/engine.hpp"
+#include "link/framed_link.hpp"
+#include "netconf/net_config.hpp"
+#include "netconf/netlink.hpp"
+#include "netconf/resolv_conf.hpp"
+#include "serial/serial_port.hpp"
+#include "serial/uucp_lock.hpp"
+#include "tun/tun_device.hpp"
+
+namespace ec20ppp::app {
+
+class Dialer {
+public:
+    Dialer(asio::io_context& io, DialOptions options, const Logger& log);
+    ~Dialer();
+    Dialer(const Dialer&) = delete;
+    Dialer& operator=(const Dialer&) = delete;
+
+    // Runs until the connection ends; returns pppd's exit status.
+    int run();
+
+private:
+    enum class Stage { chat, ppp, closing, done };
+
+    bool open_port();
+    bool start_chat();
+    void read_serial();
+    void on_serial_data(ByteView data);
+    void on_serial_error(std::error_code ec);
+    void handle_chat(chat::ChatOutputs& out);
+    void start_ppp(Bytes leftover);
+    void handle_link(link::LinkEvents& events);
+    void rearm_timer();
+    void on_timer();
+    void send_serial(Bytes bytes);
+    void write_next();
+
+    void ipv4_up(const link::Ipv4Up& up);
+    void ipv6_up(const link::Ipv6Up& up);
+    void network_down();
+    bool ensure_tun();
+    void start_tun_reading();
+    void run_script(const std::optional<std::filesystem::path>& script, const char* what);
+    void reap_scripts();
+
+    void on_signal(int signo);
+    // Starts the end of the connection: LCP Terminate (bounded), then teardown and hang-up.
+    void finish(int code, const std::string& why);
+    void teardown();
+    void flush_writes();
+    void stop_loop();
+
+    asio::io_context& io_;
+    DialOptions options_;
+    const Logger& log_;
+    Stage stage_ = Stage::chat;
+    int exit_code_ = -1;
+
+    std::optional<UucpLock> lock_;
+    std::unique_ptr<SerialPort> port_;
+    std::array<std::uint8_t, 4096> read_buffer_{};
+    std::deque<Bytes> write_queue_;
+    bool writing_ = false;
+    asio::steady_timer timer_;
+    asio::steady_timer shutdown_timer_;
+    asio::steady_timer script_timer_;
+    asio::signal_set signals_;
+
+    std::unique_ptr<chat::ChatEngine> chat_;
+    std::unique_ptr<link::FramedLink> ppp_;
+    PcapWriter pcap_;
+
+    std::unique_ptr<TunDevice> tun_;
+    std::unique_ptr<Netlink> netlink_;
+    std::unique_ptr<NetConfig> net_config_;
+    std::unique_ptr<ResolvConf> resolv_conf_;
+    std::optional<link::Ipv4Up> ipv4_;
+    std::unique_ptr<Pinger> pinger_;
+    std::vector<std::pair<std::unique_ptr<ChildProcess>, TimePoint>> scripts_;
+    std::string peer_name_;
+};
+
+}  // namespace ec20ppp::app

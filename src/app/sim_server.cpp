@@ -1,0 +1,294 @@
+#include "app/sim_server.hpp"
+
+#include <unistd.h>
+
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+#include "netconf/net_config.hpp"
+#include "netconf/netlink.hpp"
+
+namespace ec20ppp::app {
+
+namespace {
+
+std::uint16_t internet_checksum(ByteView data) {
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i + 1 < data.size(); i += 2) sum += static_cast<std::uint32_t>((data[i] << 8) | data[i + 1]);
+    if (data.size() & 1) sum += static_cast<std::uint32_t>(data.back() << 8);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<std::uint16_t>(~sum);
+}
+
+IpAddress to_ip(Ipv4 a) {
+    return IpAddress::v4(static_cast<std::uint8_t>(a.value >> 24), static_cast<std::uint8_t>(a.value >> 16),
+                         static_cast<std::uint8_t>(a.value >> 8), static_cast<std::uint8_t>(a.value));
+}
+
+}  // namespace
+
+SimServer::SimServer(asio::io_context& io, int master_fd, SimOptions options, const Logger& log)
+    : io_(io), master_(io, master_fd), options_(std::move(options)), log_(log), at_(options_.modem), timer_(io),
+      retry_timer_(io), delay_timer_(io), rng_(options_.seed) {
+    options_.plan.secrets = [this](std::string_view name) -> std::optional<std::string> {
+        if (options_.reject_auth || name != options_.user) return std::nullopt;
+        return options_.password;
+    };
+}
+
+SimServer::~SimServer() {
+    std::error_code ignored;
+    master_.close(ignored);
+}
+
+void SimServer::start() { read_host(); }
+
+void SimServer::read_host() {
+    if (!master_.is_open()) return;
+    master_.async_read_some(asio::buffer(buffer_), [this](std::error_code ec, std::size_t n) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) {
+            // EIO on a pty master: no process has the other side open (the dialer hung up or
+            // has not opened it yet). Poll until one does.
+            on_host_gone();
+            retry_timer_.expires_after(std::chrono::milliseconds(50));
+            retry_timer_.async_wait([this](std::error_code e) {
+                if (!e) read_host();
+            });
+            return;
+        }
+        host_present_ = true;
+        on_host_bytes(ByteView(buffer_.data(), n));
+        read_host();
+    });
+}
+
+void SimServer::on_host_gone() {
+    if (!host_present_) return;
+    host_present_ = false;
+    delayed_.clear();
+    if (ppp_ || at_.call_active()) end_call("the host closed the port");
+}
+
+void SimServer::on_host_bytes(ByteView bytes) {
+    sim::SimOutputs out;
+    at_.feed(bytes, Clock::now(), out);
+    handle_at(out);
+    rearm_timer();
+}
+
+void SimServer::handle_at(sim::SimOutputs& out) {
+    for (auto& event : out) {
+        if (auto* send = std::get_if<sim::SendBytes>(&event)) {
+            to_host(std::move(send->bytes), false);
+        } else if (auto* line = std::get_if<sim::Log>(&event)) {
+            log_.info(line->line);
+        } else if (std::holds_alternative<sim::EnterDataMode>(event)) {
+            log_.info("data mode: APN " + at_.apn());
+            start_ppp();
+        } else if (auto* data = std::get_if<sim::DataFromHost>(&event)) {
+            if (ppp_ && !silent_) {
+                link::LinkEvents events;
+                ppp_->receive_bytes(data->bytes, Clock::now(), events);
+                handle_link(events);
+            }
+        } else if (std::holds_alternative<sim::CallEnded>(event)) {
+            if (ppp_) {
+                log_.info("call ended by the host");
+                ppp_.reset();
+                tun_.reset();
+                running_since_.reset();
+            }
+        }
+    }
+}
+
+void SimServer::start_ppp() {
+    silent_ = false;
+    running_since_.reset();
+    auto engine = std::make_shared<std::mt19937>(rng_());
+    ppp_ = std::make_unique<link::FramedLink>(link::ec20_network_config(options_.plan),
+                                              [engine](std::span<std::uint8_t> out) {
+                                                  for (auto& b : out) b = static_cast<std::uint8_t>((*engine)());
+                                              });
+    link::LinkEvents events;
+    ppp_->link().lower_up(Clock::now(), events);
+    handle_link(events);
+}
+
+void SimServer::handle_link(link::LinkEvents& events) {
+    for (auto& event : events) {
+        if (auto* send = std::get_if<SendPacket>(&event)) {
+            if (silent_) continue;
+            Bytes frame;
+            ppp_->encode(*send, frame);
+            to_host(std::move(frame), true);
+        } else if (auto* line = std::get_if<LogLine>(&event)) {
+            log_.log(*line);
+        } else if (auto* up = std::get_if<link::Ipv4Up>(&event)) {
+            network_up(*up);
+        } else if (auto* deliver = std::get_if<link::DeliverPacket>(&event)) {
+            if (tun_) tun_->write_packet(deliver->packet);
+            else if (deliver->protocol == proto::ip) answer_in_user_space(deliver->packet);
+        } else if (auto* ended = std::get_if<link::LinkEnded>(&event)) {
+            log_.info("PPP ended: " + ended->detail);
+            asio::post(io_, [this] { end_call("PPP ended"); });
+            return;
+        }
+    }
+}
+
+void SimServer::end_call(const std::string& why) {
+    if (!ppp_ && !at_.call_active()) return;
+    log_.info("ending the call: " + why);
+    ppp_.reset();
+    tun_.reset();
+    running_since_.reset();
+    silent_ = false;
+    sim::SimOutputs out;
+    at_.hang_up(out);  // NO CARRIER, back to command mode
+    handle_at(out);
+}
+
+void SimServer::to_host(Bytes bytes, bool is_frame) {
+    if (!host_present_) return;  // nobody has the port open: the bytes would be lost anyway
+    if (is_frame) {
+        std::uniform_real_distribution<double> coin(0, 1);
+        if (options_.drop_rate > 0 && coin(rng_) < options_.drop_rate) return;
+        if (options_.corrupt_rate > 0) {
+            for (auto& b : bytes)
+                if (coin(rng_) < options_.corrupt_rate) b ^= static_cast<std::uint8_t>(1u << (rng_() % 8));
+        }
+    }
+    delayed_.emplace_back(Clock::now() + options_.latency, std::move(bytes));
+    flush_delayed();
+}
+
+void SimServer::flush_delayed() {
+    const TimePoint now = Clock::now();
+    while (!delayed_.empty() && delayed_.front().first <= now) {
+        Bytes& b = delayed_.front().second;
+        std::error_code ec;
+        // The pty master is non-blocking; a full buffer means the host is not reading: drop.
+        asio::write(master_, asio::buffer(b), ec);
+        delayed_.pop_front();
+    }
+    if (!delayed_.empty()) {
+        delay_timer_.expires_at(delayed_.front().first);
+        delay_timer_.async_wait([this](std::error_code ec) {
+            if (!ec) flush_delayed();
+        });
+    }
+}
+
+void SimServer::network_up(const link::Ipv4Up& up) {
+    running_since_ = Clock::now();
+    log_.notice("client is up: " + to_string(up.remote) + ", network side " + to_string(options_.gateway));
+    if (!options_.kernel_network) return;
+    try {
+        tun_ = std::make_unique<TunDevice>(io_, options_.ifname);
+        Netlink netlink;
+        unsigned lo = Netlink::ifindex("lo");
+        netlink.set_link_up(lo, true);
+        netlink.set_mtu(tun_->ifindex(), 1500);
+        InterfaceAddress address;
+        address.ifindex = tun_->ifindex();
+        address.local = to_ip(options_.gateway);
+        address.peer = to_ip(up.remote);
+        netlink.add_address(address);
+        netlink.set_link_up(tun_->ifindex(), true);
+        tun_->async_read_packets(
+            [this](ByteView packet) {
+                if (!ppp_ || packet.empty() || silent_) return;
+                link::LinkEvents events;
+                ppp_->link().send_ip((packet[0] >> 4) == 6 ? proto::ipv6 : proto::ip, packet, events);
+                handle_link(events);
+            },
+            [this](std::error_code ec) { log_.warning("sim network: " + ec.message()); });
+        log_.notice("network side: " + tun_->name() + " " + to_string(options_.gateway) + " peer " + to_string(up.remote));
+    } catch (const std::exception& e) {
+        log_.warning(std::string("no kernel network behind the simulator (") + e.what() + "); answering ping in user space");
+        tun_.reset();
+    }
+}
+
+void SimServer::answer_in_user_space(ByteView p) {
+    // ICMP echo request (RFC 792) to any address behind us: answer it as that address.
+    if (p.size() < 28 || (p[0] >> 4) != 4) return;
+    std::size_t ihl = (p[0] & 0x0f) * 4u;
+    if (ihl < 20 || p.size() < ihl + 8 || p[9] != 1 || p[ihl] != 8) return;
+    std::size_t total = std::min<std::size_t>(load_be16(&p[2]), p.size());
+    Bytes reply(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(total));
+    for (int i = 0; i < 4; ++i) std::swap(reply[12 + static_cast<std::size_t>(i)], reply[16 + static_cast<std::size_t>(i)]);
+    reply[8] = 64;
+    reply[10] = reply[11] = 0;
+    store_be16(&reply[10], internet_checksum(ByteView(reply.data(), ihl)));
+    reply[ihl] = 0;  // Echo Reply
+    reply[ihl + 2] = reply[ihl + 3] = 0;
+    store_be16(&reply[ihl + 2], internet_checksum(ByteView(reply.data() + ihl, total - ihl)));
+    link::LinkEvents events;
+    ppp_->link().send_ip(proto::ip, reply, events);
+    handle_link(events);
+}
+
+void SimServer::rearm_timer() {
+    std::optional<TimePoint> next;
+    if (ppp_) next = ppp_->link().next_timeout();
+    next = earliest(next, at_.next_timeout());
+    if (running_since_) {
+        for (const auto& fault : {options_.silence_after, options_.terminate_after, options_.hangup_after, options_.no_carrier_after})
+            if (fault) next = earliest(next, *running_since_ + *fault);
+    }
+    if (!next) return;
+    timer_.expires_at(*next);
+    timer_.async_wait([this](std::error_code ec) {
+        if (!ec) on_timer();
+    });
+}
+
+void SimServer::on_timer() {
+    const TimePoint now = Clock::now();
+    sim::SimOutputs at_out;
+    at_.on_timeout(now, at_out);
+    handle_at(at_out);
+    if (ppp_) {
+        link::LinkEvents events;
+        ppp_->link().on_timeout(now, events);
+        handle_link(events);
+    }
+    if (running_since_ && ppp_) {
+        auto due = [&](const std::optional<Duration>& d) { return d && now >= *running_since_ + *d; };
+        if (!silent_ && due(options_.silence_after)) {
+            log_.notice("fault: falling silent");
+            silent_ = true;
+        }
+        if (due(options_.terminate_after)) {
+            options_.terminate_after.reset();
+            log_.notice("fault: the network terminates the link");
+            link::LinkEvents events;
+            ppp_->link().close("Network terminated the call", now, events);
+            handle_link(events);
+        }
+        if (due(options_.no_carrier_after)) {
+            options_.no_carrier_after.reset();
+            log_.notice("fault: the call drops (NO CARRIER)");
+            end_call("radio link lost");
+        }
+        if (due(options_.hangup_after)) {
+            log_.notice("fault: hanging up the pty");
+            hung_up_ = true;
+            ppp_.reset();
+            tun_.reset();
+            std::error_code ignored;
+            timer_.cancel();
+            retry_timer_.cancel();
+            delay_timer_.cancel();
+            master_.close(ignored);
+            io_.stop();
+            return;
+        }
+    }
+    rearm_timer();
+}
+
+}  // namespace ec20ppp::app
