@@ -49,6 +49,7 @@ std::uint64_t Ipv6cpHandler::fresh_id(std::uint64_t avoid1, std::uint64_t avoid2
 void Ipv6cpHandler::reset() {
     request_id_ = config_.interface_id != 0 ? config_.interface_id : fresh_id(0, 0);
     result_ = Ipv6cpResult{};
+    last_nak_sent_.reset();
 }
 
 void Ipv6cpHandler::write_request(OptionWriter& out) {
@@ -63,9 +64,11 @@ bool Ipv6cpHandler::on_nak(ByteView options, bool treat_as_reject) {
         if (o->type != kOptInterfaceIdentifier || !request_id_) continue;
         auto id = id_value(o->value);
         if (!id) return false;
-        // RFC 5072 §4.1: use the suggested identifier if acceptable, else pick another.
+        // RFC 5072 §4.1: use the suggested identifier if acceptable, else pick another. One equal
+        // to what our last Nak suggested is our own Nak coming back: a new one MUST be chosen.
+        const bool usable = *id != 0 && *id != result_.peer_id && *id != last_nak_sent_;
         if (treat_as_reject) request_id_.reset();
-        else request_id_ = (*id != 0 && *id != result_.peer_id) ? *id : fresh_id(*request_id_, result_.peer_id);
+        else request_id_ = usable ? *id : fresh_id(*request_id_, *id);
     }
     return !reader.malformed();
 }
@@ -87,7 +90,8 @@ Verdict Ipv6cpHandler::on_peer_option(const OptionView& o, OptionWriter& nak, bo
     if (!id) return Verdict::reject;
     if (*id == 0 || (request_id_ && *id == *request_id_)) {
         // RFC 5072 §4.1: zero or a clash with ours is Nak'd with a different, unique value.
-        add_id(nak, fresh_id(*id, request_id_.value_or(0)));
+        last_nak_sent_ = fresh_id(*id, request_id_.value_or(0));
+        add_id(nak, *last_nak_sent_);
         return Verdict::nak;
     }
     peer_candidate_ = *id;

@@ -51,6 +51,7 @@ private:
     RandomSource random_;
     std::optional<std::uint64_t> request_id_;
     std::uint64_t peer_candidate_ = 0;
+    std::optional<std::uint64_t> last_nak_sent_;  // the identifier our last Nak suggested
     Ipv6cpResult result_;
 };
 
