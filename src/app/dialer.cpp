@@ -493,9 +493,9 @@ void Dialer::finish(int code, const std::string& why) {
         timer_.async_wait([this](std::error_code ec) {
             if (ec || stage_ == Stage::done) return;
             if (ppp_) {
-                link::LinkEvents events;
-                ppp_->link().lower_down(Clock::now(), events);
-                handle_link(events);
+                link::LinkEvents down_events;
+                ppp_->link().lower_down(Clock::now(), down_events);
+                handle_link(down_events);
             }
             teardown();
             stop_loop();

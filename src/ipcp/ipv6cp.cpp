@@ -28,7 +28,7 @@ void add_id(OptionWriter& out, std::uint64_t id) {
 
 std::string link_local_text(std::uint64_t id) {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "fe80::%x:%x:%x:%x", static_cast<unsigned>(id >> 48),
+    std::snprintf(buf, sizeof buf, "fe80::%04x:%04x:%04x:%04x", static_cast<unsigned>(id >> 48),
                   static_cast<unsigned>((id >> 32) & 0xffff), static_cast<unsigned>((id >> 16) & 0xffff),
                   static_cast<unsigned>(id & 0xffff));
     return buf;

@@ -13,7 +13,7 @@ namespace ec20ppp::ipcp {
 inline constexpr std::uint8_t kOptInterfaceIdentifier = 1;  // RFC 5072 §4.1
 inline constexpr std::uint8_t kOptIpv6Compression = 2;      // RFC 5072 §4.2
 
-// "fe80::1122:3344:5566:7788" from an interface identifier.
+// "fe80::1122:3344:5566:7788" from an interface identifier, zero-padded as pppd prints it.
 std::string link_local_text(std::uint64_t interface_id);
 
 struct Ipv6cpConfig {

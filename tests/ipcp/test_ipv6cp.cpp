@@ -162,6 +162,8 @@ TEST(Rfc5072_4_1, RenegotiationDrawsANewIdentifier) {
 TEST(PppdText, Ipv6cpText) {
     EXPECT_EQ(link_local_text(kOurId), "fe80::1122:3344:5566:7788");
     EXPECT_EQ(link_local_text(0xfedcba9876543210), "fe80::fedc:ba98:7654:3210");
+    // pppd zero-pads every group (its llv6_ntoa), so ours does too.
+    EXPECT_EQ(link_local_text(0x0200000000000001), "fe80::0200:0000:0000:0001");
     V6 v;
     EXPECT_EQ(v.describe(packet(Code::configure_nak, 0x30, id_option(0xa1b2c3d4e5f61728))),
               "IPV6CP ConfNak id=0x30 <addr fe80::a1b2:c3d4:e5f6:1728>");
