@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what ec20ppp needs to build and test, from Debian 12's packages. Idempotent: when
+# everything is present it changes nothing and needs no network.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config
+  libasio-dev libssl-dev libmnl-dev libgtest-dev libgmock-dev
+  libcli11-dev nlohmann-json3-dev libpcap-dev
+  # tests: namespaces, ping and transfers through the link
+  iproute2 iputils-ping socat procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "error: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

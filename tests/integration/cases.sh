@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# One integration case: cases.sh CASE /path/to/ec20ppp
+# The simulator serves in namespace $NET, the dialer runs in namespace $CLI; packets only ever
+# flow between the two, over the pty, inside namespaces this script creates and removes.
+set -uo pipefail
+CASE=$1
+BIN=$2
+
+if [[ $(id -u) -ne 0 ]]; then echo "SKIP: needs root (network namespaces, TUN)"; exit 77; fi
+if [[ ! -c /dev/net/tun ]]; then echo "SKIP: no /dev/net/tun"; exit 77; fi
+
+TMP=$(mktemp -d /tmp/ec20ppp-it.XXXXXX)
+NET=ec20t-$$-net
+CLI=ec20t-$$-cli
+PIDS=()
+
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  ip netns pids "$CLI" 2>/dev/null | xargs -r kill -9 2>/dev/null
+  ip netns pids "$NET" 2>/dev/null | xargs -r kill -9 2>/dev/null
+  ip netns del "$CLI" 2>/dev/null
+  ip netns del "$NET" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL [$CASE]: $*"
+  for f in "$TMP"/*.log; do [[ -f $f ]] && { echo "----- $f"; tail -n 60 "$f"; }; done
+  exit 1
+}
+pass() { echo "PASS [$CASE]: $*"; exit 0; }
+
+ip netns add "$NET" || fail "cannot create a network namespace"
+ip netns add "$CLI" || fail "cannot create a network namespace"
+mkdir -p "$TMP/lock"
+
+start_sim() {
+  ip netns exec "$NET" "$BIN" sim --link "$TMP/tty" --netns "$NET" "$@" >"$TMP/sim.log" 2>&1 &
+  PIDS+=($!)
+  SIM_PID=$!
+  for _ in $(seq 100); do [[ -L $TMP/tty ]] && return 0; sleep 0.05; done
+  fail "the simulator did not publish its pty"
+}
+
+# dial ARGS... : the dialer in the background; DIAL_PID is its pid.
+dial() {
+  ip netns exec "$CLI" "$BIN" dial --apn 3gnet --device "$TMP/tty" --lock-dir "$TMP/lock" "$@" >"$TMP/dial.log" 2>&1 &
+  DIAL_PID=$!
+  PIDS+=($DIAL_PID)
+}
+
+# dial_to_end SECONDS ARGS... : runs the dialer to its end; sets CODE.
+dial_to_end() {
+  local limit=$1; shift
+  timeout "$limit" ip netns exec "$CLI" "$BIN" dial --apn 3gnet --device "$TMP/tty" --lock-dir "$TMP/lock" "$@" \
+    >"$TMP/dial.log" 2>&1
+  CODE=$?
+}
+
+wait_log() {  # wait_log FILE PATTERN SECONDS
+  local file=$1 pattern=$2 limit=${3:-10}
+  for _ in $(seq $((limit * 20))); do grep -q -- "$pattern" "$file" 2>/dev/null && return 0; sleep 0.05; done
+  fail "no '$pattern' in $file within ${limit}s"
+}
+
+expect_code() {  # expect_code WANT MESSAGE-PATTERN
+  [[ $CODE -eq $1 ]] || fail "exit code $CODE, expected $1"
+  grep -q -- "$2" "$TMP/dial.log" || fail "the dialer did not say '$2'"
+}
+
+case "$CASE" in
+demo_device_sim)
+  # The README's main job: the simulator on a private pty, pinged through the link.
+  timeout 60 "$BIN" dial --apn 3gnet --device sim --ping 3 --lock-dir "$TMP/lock" >"$TMP/dial.log" 2>&1
+  CODE=$?
+  expect_code 0 "3 transmitted, 3 received"
+  grep -q "local  IP address 10.18.14.216" "$TMP/dial.log" || fail "no local address line"
+  grep -q "modem: Quectel EC20F" "$TMP/dial.log" || fail "no modem identity"
+  pass "dialed the simulator and pinged through the link"
+  ;;
+
+info_json)
+  start_sim
+  timeout 30 ip netns exec "$CLI" "$BIN" info --device "$TMP/tty" --lock-dir "$TMP/lock" --json >"$TMP/info.json" 2>"$TMP/info.log"
+  CODE=$?
+  [[ $CODE -eq 0 ]] || fail "info exit code $CODE"
+  grep -q '"model": "EC20F"' "$TMP/info.json" || fail "no model in $(cat "$TMP/info.json")"
+  grep -q '"registered": true' "$TMP/info.json" || fail "not registered in the JSON"
+  grep -q '"dbm": -51' "$TMP/info.json" || fail "no signal in dBm"
+  pass "info --json reports the modem"
+  ;;
+
+dial_ping_and_teardown)
+  start_sim
+  # A previous default route and resolv.conf that must come back after the dial.
+  ip -n "$CLI" tuntap add mode tun name prev0
+  ip -n "$CLI" addr add 192.0.2.1/24 dev prev0
+  ip -n "$CLI" link set prev0 up
+  ip -n "$CLI" route add default dev prev0
+  printf 'nameserver 192.0.2.53\n' >"$TMP/resolv.conf"
+  before_routes=$(ip -n "$CLI" route show)
+  dial --default-route replace --dns "resolv-conf=$TMP/resolv.conf" --ifname ec20t0 --debug
+  wait_log "$TMP/dial.log" "secondary DNS address 58.240.57.33" 15
+  wait_log "$TMP/dial.log" "wrote the DNS servers" 5
+  ip -n "$CLI" addr show dev ec20t0 | grep -q "inet 10.18.14.216 peer 10.64.64.64/32" || fail "address not set: $(ip -n "$CLI" addr show dev ec20t0)"
+  ip -n "$CLI" route show default | grep -q "dev ec20t0" || fail "default route not ours: $(ip -n "$CLI" route)"
+  ip -n "$CLI" route show default | grep -q "prev0" && fail "the previous default route was not replaced"
+  grep -q "nameserver 221.6.4.66" "$TMP/resolv.conf" || fail "resolv.conf not written"
+  ip netns exec "$CLI" ping -c 3 -i 0.2 -W 2 10.64.64.64 >"$TMP/ping.log" 2>&1 || fail "ping through the link failed"
+  ls "$TMP/lock"/LCK..* >/dev/null 2>&1 || fail "no UUCP lock while dialed"
+  start=$(date +%s%N)
+  kill -TERM "$DIAL_PID"
+  wait "$DIAL_PID"
+  CODE=$?
+  elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  ((elapsed_ms < 3000)) || fail "SIGTERM took ${elapsed_ms} ms (limit 3000)"
+  [[ $CODE -eq 5 ]] || fail "exit code $CODE after SIGTERM, expected 5"
+  grep -q 'sent \[LCP TermReq' "$TMP/dial.log" || fail "no LCP Terminate-Request on SIGTERM"
+  ip -n "$CLI" link show ec20t0 >/dev/null 2>&1 && fail "the interface is still there"
+  [[ "$(ip -n "$CLI" route show)" == "$before_routes" ]] || fail "routes not restored: $(ip -n "$CLI" route show)"
+  [[ "$(cat "$TMP/resolv.conf")" == "nameserver 192.0.2.53" ]] || fail "resolv.conf not restored: $(cat "$TMP/resolv.conf")"
+  ls "$TMP/lock"/LCK..* >/dev/null 2>&1 && fail "the lock file was left behind"
+  [[ -z "$(ip netns pids "$CLI")" ]] || fail "processes left in the dialer's namespace"
+  pass "up, ping, SIGTERM in ${elapsed_ms} ms, everything restored"
+  ;;
+
+transfer_10mib)
+  start_sim
+  head -c $((10 * 1024 * 1024)) /dev/urandom >"$TMP/down.bin"
+  head -c $((10 * 1024 * 1024)) /dev/urandom >"$TMP/up.bin"
+  dial --default-route no --ifname ec20t0
+  wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 15
+  wait_log "$TMP/sim.log" "network side: sim" 5
+  ip netns exec "$NET" socat -u "FILE:$TMP/down.bin" TCP-LISTEN:5001,bind=10.64.64.64,reuseaddr >"$TMP/socat-down.log" 2>&1 &
+  PIDS+=($!)
+  ip netns exec "$NET" socat -u TCP-LISTEN:5002,bind=10.64.64.64,reuseaddr "CREATE:$TMP/up.recv" >"$TMP/socat-up.log" 2>&1 &
+  up_server=$!
+  PIDS+=($up_server)
+  sleep 0.3
+  start=$(date +%s%N)
+  timeout 60 ip netns exec "$CLI" socat -u TCP:10.64.64.64:5001 "CREATE:$TMP/down.recv" || fail "download failed"
+  timeout 60 ip netns exec "$CLI" socat -u "FILE:$TMP/up.bin" TCP:10.64.64.64:5002 || fail "upload failed"
+  wait "$up_server"
+  elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  [[ "$(sha256sum <"$TMP/down.bin")" == "$(sha256sum <"$TMP/down.recv")" ]] || fail "download checksum differs"
+  [[ "$(sha256sum <"$TMP/up.bin")" == "$(sha256sum <"$TMP/up.recv")" ]] || fail "upload checksum differs"
+  kill -TERM "$DIAL_PID"; wait "$DIAL_PID"
+  pass "10 MiB down and 10 MiB up, checksums equal, ${elapsed_ms} ms"
+  ;;
+
+lock_held)
+  start_sim
+  dial --data-plane none
+  wait_log "$TMP/dial.log" "local  IP address" 15
+  first=$DIAL_PID
+  timeout 10 ip netns exec "$CLI" "$BIN" dial --apn 3gnet --device "$TMP/tty" --lock-dir "$TMP/lock" >"$TMP/second.log" 2>&1
+  CODE=$?
+  [[ $CODE -eq 6 ]] || fail "second dialer exit code $CODE, expected 6"
+  grep -q "in use by pid $first" "$TMP/second.log" || fail "the holder was not named: $(cat "$TMP/second.log")"
+  kill -TERM "$first"; wait "$first"
+  pass "a second dialer was refused, naming pid $first"
+  ;;
+
+fault_no_sim)
+  start_sim --no-sim
+  dial_to_end 30
+  expect_code 8 "SIM"
+  pass "no SIM: exit 8"
+  ;;
+fault_pin_required)
+  start_sim --pin-required
+  dial_to_end 30
+  expect_code 8 "PIN"
+  pass "PIN required: exit 8"
+  ;;
+fault_not_registered)
+  start_sim --not-registered
+  dial_to_end 30 --registration-wait 3
+  expect_code 8 "not registered"
+  pass "not registered: exit 8"
+  ;;
+fault_dial_no_carrier)
+  start_sim --no-carrier
+  dial_to_end 30
+  expect_code 8 "NO CARRIER"
+  pass "dial refused: exit 8"
+  ;;
+fault_cgdcont_error)
+  start_sim --cgdcont-error
+  dial_to_end 30
+  expect_code 8 "CGDCONT"
+  pass "AT+CGDCONT refused: exit 8"
+  ;;
+fault_auth_reject)
+  start_sim --auth-reject
+  dial_to_end 30 --data-plane none
+  expect_code 19 "authenticate"
+  pass "authentication refused: exit 19"
+  ;;
+fault_peer_terminates)
+  start_sim --terminate-after 1
+  dial_to_end 30 --data-plane none
+  expect_code 16 "terminated by peer"
+  pass "the network ended the call: exit 16"
+  ;;
+fault_pty_hangup)
+  start_sim --hangup-after 1
+  dial_to_end 30 --data-plane none
+  expect_code 16 "hangup"
+  pass "the pty hung up: exit 16"
+  ;;
+fault_silence)
+  start_sim --silence-after 1
+  dial_to_end 30 --data-plane none --lcp-echo-interval 1 --lcp-echo-failure 3
+  expect_code 15 "echo-requests"
+  pass "a silent peer: exit 15"
+  ;;
+bad_options)
+  "$BIN" dial --device /dev/null >"$TMP/dial.log" 2>&1; CODE=$?
+  expect_code 2 "apn"
+  "$BIN" dial --apn 'bad"apn' >"$TMP/dial.log" 2>&1; CODE=$?
+  expect_code 2 "apn"
+  "$BIN" dial --apn 3gnet --mtu 20 >"$TMP/dial.log" 2>&1; CODE=$?
+  expect_code 2 "mtu"
+  "$BIN" dial --apn 3gnet --device /dev/nonexistent-tty --lock-dir "$TMP/lock" >"$TMP/dial.log" 2>&1; CODE=$?
+  expect_code 7 "nonexistent-tty"
+  "$BIN" dial --apn 3gnet --password-file "$TMP/missing" >"$TMP/dial.log" 2>&1; CODE=$?
+  expect_code 2 "password-file"
+  pass "bad options give exit 2 (or 7 for a missing port) with a sentence"
+  ;;
+*)
+  fail "unknown case"
+  ;;
+esac
