@@ -35,20 +35,20 @@ void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& p
     dial->add_option("--password-file", d.password_file, "File whose first line is the password (never on the command line)");
     dial->add_option("--auth", d.auth, "Authentication we accept: auto (CHAP or PAP), chap, pap, none")
         ->transform(choices<AuthChoice>({{"auto", AuthChoice::automatic}, {"chap", AuthChoice::chap}, {"pap", AuthChoice::pap}, {"none", AuthChoice::none}}))
-        ->default_str("auto");
+        ->option_text("auto|chap|pap|none (=auto)");
     dial->add_option("--pdp", pdp, "PDP type: IP, IPV6 or IPV4V6 (IPV6CP negotiated for the last two)")
         ->check(CLI::IsMember({"IP", "IPV6", "IPV4V6"}, CLI::ignore_case))
-        ->default_str("IP");
+        ->option_text("IP|IPV6|IPV4V6 (=IP)");
     dial->add_option("--ifname", d.ifname, "Name of the TUN interface (%d: the kernel numbers it)")->capture_default_str();
     dial->add_option("--mtu", d.mtu, "Largest packet (128-1500); also our LCP MRU when not 1500")->capture_default_str();
     dial->add_option("--default-route", d.default_route,
                      "no: none; add: beside existing defaults, with --route-metric; replace: replace the default and put it back on exit")
         ->transform(choices<DefaultRoute>({{"no", DefaultRoute::no}, {"add", DefaultRoute::add}, {"replace", DefaultRoute::replace}}))
-        ->default_str("add");
+        ->option_text("no|add|replace (=add)");
     dial->add_option("--route-metric", d.route_metric, "Metric of our default route with --default-route add")->capture_default_str();
     dial->add_option("--dns", resolv,
                      "none: ignore the peer's DNS; print: log them; resolv-conf[=FILE]: write FILE (/etc/resolv.conf) and restore it on exit")
-        ->default_str("print");
+        ->option_text("none|print|resolv-conf[=FILE] (=print)");
     dial->add_option("--ip-up", d.ip_up, "Script run when IP is up, with pppd's arguments and environment");
     dial->add_option("--ip-down", d.ip_down, "Script run when IP goes down");
     dial->add_option("--ipparam", d.ipparam, "Sixth argument to the scripts (pppd's ipparam)");
@@ -60,7 +60,7 @@ void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& p
     dial->add_option("--lcp-echo-failure", d.lcp_echo_failure, "Intervals of silence after which the peer is dead")->capture_default_str();
     dial->add_option("--data-plane", d.data_plane, "tun: carry IP through a TUN device; none: negotiate only")
         ->transform(choices<DataPlane>({{"tun", DataPlane::tun}, {"none", DataPlane::none}}))
-        ->default_str("tun");
+        ->option_text("tun|none (=tun)");
     dial->add_option("--ping", d.ping_count, "Ping the peer N times through the link once IP is up, then hang up");
     dial->add_option("--pcap", d.pcap, "Write every PPP packet to this pcap file (Wireshark reads it)");
     dial->add_option("--lock-dir", d.lock_dir, "Where the UUCP lock file goes")->capture_default_str();
