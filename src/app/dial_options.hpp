@@ -15,6 +15,8 @@ enum class AuthChoice { automatic, chap, pap, none };
 enum class DefaultRoute { no, add, replace };
 enum class DnsMode { none, print, resolv_conf };
 enum class DataPlane { tun, none };
+// How to end the call: drop DTR, send +++ and ATH, or pick (DTR when the port has it).
+enum class HangupMethod { automatic, dtr, escape };
 
 struct DialOptions {
     std::string apn;
@@ -38,6 +40,7 @@ struct DialOptions {
     std::chrono::seconds chat_timeout{30};
     std::chrono::seconds registration_wait{60};
     DataPlane data_plane = DataPlane::tun;
+    HangupMethod hangup = HangupMethod::automatic;
     unsigned ping_count = 0;  // ping the peer this many times after IP-up, then hang up
     std::filesystem::path lock_dir = "/var/lock";
     std::string ipparam;

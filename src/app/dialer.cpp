@@ -1,6 +1,8 @@
 #include "app/dialer.hpp"
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <asio/write.hpp>
@@ -191,6 +193,7 @@ void Dialer::write_next() {
         write_queue_.push_back(std::move(joined));
     }
     asio::async_write(port_->stream(), asio::buffer(write_queue_.front()), [this](std::error_code ec, std::size_t) {
+        last_write_ = Clock::now();
         if (!write_queue_.empty()) write_queue_.pop_front();
         if (ec) {
             writing_ = false;
@@ -526,18 +529,46 @@ void Dialer::teardown() {
     net_config_.reset();
     netlink_.reset();
     flush_writes();
-    if (port_ && port_->is_open()) {
-        // Hang up: drop DTR (the EC20 with AT&D2 ends the call). A pty has no DTR; closing it is
-        // the hang-up the other end sees.
+    if (port_ && port_->is_open()) hang_up_modem();
+    if (lock_) lock_->release();
+    pcap_.close();
+}
+
+void Dialer::hang_up_modem() {
+    const int fd = port_->fd();
+    int lines = 0;
+    struct stat st {};
+    const bool modem_control = ::ioctl(fd, TIOCMGET, &lines) == 0;
+    // UNIX 98 pty slaves are majors 136-143: closing one is the hang-up its master sees.
+    const bool pty = ::fstat(fd, &st) == 0 && major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143;
+    const bool use_dtr = options_.hangup == HangupMethod::dtr || (options_.hangup == HangupMethod::automatic && modem_control);
+    const bool use_escape = options_.hangup == HangupMethod::escape || (options_.hangup == HangupMethod::automatic && !modem_control && !pty);
+    if (use_dtr) {
+        // Drop DTR: the EC20, told AT&D2 by the dial script, ends the call and returns to
+        // command mode.
         try {
             port_->hangup(std::chrono::milliseconds(200));
         } catch (const std::exception& e) {
             log_.warning(e.what());
         }
-        port_->close();
+    } else if (use_escape) {
+        // No modem-control lines (some USB serial drivers): the escape sequence with its guard
+        // times (V.250 §6.3.13, S12 = 1 s), then ATH. Bounded: at most about 2.2 s.
+        log_.info("no DTR on " + options_.device + ": hanging up with +++ and ATH");
+        auto say = [fd](std::string_view text) {
+            ssize_t ignored = ::write(fd, text.data(), text.size());
+            (void)ignored;
+        };
+        // The guard time before "+++" counts from our last write (often long past by now).
+        const auto quiet = Clock::now() - last_write_;
+        if (quiet < std::chrono::seconds(1))
+            ::usleep(static_cast<useconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::seconds(1) - quiet).count()));
+        say("+++");
+        ::usleep(1100000);
+        say("ATH\r");
+        ::usleep(100000);
     }
-    if (lock_) lock_->release();
-    pcap_.close();
+    port_->close();
 }
 
 void Dialer::flush_writes() {

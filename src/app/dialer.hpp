@@ -65,6 +65,7 @@ private:
     void finish(int code, const std::string& why);
     void teardown();
     void flush_writes();
+    void hang_up_modem();
     void stop_loop();
 
     asio::io_context& io_;
@@ -78,6 +79,7 @@ private:
     std::array<std::uint8_t, 4096> read_buffer_{};
     std::deque<Bytes> write_queue_;
     bool writing_ = false;
+    TimePoint last_write_{};
     asio::steady_timer timer_;
     asio::steady_timer shutdown_timer_;
     asio::steady_timer script_timer_;

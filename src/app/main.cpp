@@ -61,6 +61,9 @@ void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& p
     dial->add_option("--data-plane", d.data_plane, "tun: carry IP through a TUN device; none: negotiate only")
         ->transform(choices<DataPlane>({{"tun", DataPlane::tun}, {"none", DataPlane::none}}))
         ->option_text("tun|none (=tun)");
+    dial->add_option("--hangup", d.hangup, "How to end the call: drop DTR, or +++ then ATH (for ports without DTR)")
+        ->transform(choices<HangupMethod>({{"auto", HangupMethod::automatic}, {"dtr", HangupMethod::dtr}, {"escape", HangupMethod::escape}}))
+        ->option_text("auto|dtr|escape (=auto)");
     dial->add_option("--ping", d.ping_count, "Ping the peer N times through the link once IP is up, then hang up");
     dial->add_option("--pcap", d.pcap, "Write every PPP packet to this pcap file (Wireshark reads it)");
     dial->add_option("--lock-dir", d.lock_dir, "Where the UUCP lock file goes")->capture_default_str();

@@ -195,6 +195,12 @@ void Link::run_ncp(ppp::OptionFsm& fsm, ppp::FsmOutputs& fsm_out, TimePoint now,
                 ipv4_up_ = true;
                 const auto& r = ipcp_handler_.result();
                 Ipv4Up up{r.local, r.remote, false, r.dns1, r.dns2};
+                if (config_.role == Role::network) {
+                    // We are the modem: the address we gave the client is what matters.
+                    log(LogLevel::notice, "client IP address " + to_string(up.remote), out);
+                    out.emplace_back(std::move(up));
+                    continue;
+                }
                 if (up.remote.is_zero()) {
                     // The EC20 never states its own address; pppd then assumes 10.64.64.64.
                     up.remote = ipcp::kDefaultRemote;
@@ -347,11 +353,12 @@ void Link::maybe_enter_network(TimePoint now, LinkEvents& out) {
 
 void Link::on_lcp_down(TimePoint now, LinkEvents& out) {
     // RFC 1661 §3.2: leaving the Opened state takes every NCP down with it.
-    ppp::FsmOutputs v4_out, v6_out;
-    ipcp_.down(v4_out);
-    run_ncp(ipcp_, v4_out, now, out);
-    ipv6cp_.down(v6_out);
-    run_ncp(ipv6cp_, v6_out, now, out);
+    for (ppp::OptionFsm* ncp : {&ipcp_, &ipv6cp_}) {
+        if (ncp->state() == ppp::FsmState::initial) continue;  // never started: nothing to take down
+        ppp::FsmOutputs ncp_out;
+        ncp->down(ncp_out);
+        run_ncp(*ncp, ncp_out, now, out);
+    }
     reset_auth();
     last_received_.reset();
     echo_deadline_.reset();
@@ -418,6 +425,11 @@ void Link::receive(std::uint16_t protocol, ByteView info, TimePoint now, LinkEve
         ppp::FsmOutputs fsm_out;
         lcp_.input(info, now, fsm_out);
         run_lcp(fsm_out, now, out);
+        // RFC 1661 §6.4: our own magic number keeps coming back. Checked after every LCP packet
+        // (as pppd does), not only when LCP opens.
+        if (lcp_handler_.looped_back() && phase_ != Phase::dead && end_reason_ == EndReason::none) {
+            fail(EndReason::looped_back, "Serial line is looped back", now, out);
+        }
         return;
     }
     if (!lcp_opened()) {

@@ -216,6 +216,72 @@ fault_silence)
   expect_code 15 "echo-requests"
   pass "a silent peer: exit 15"
   ;;
+hangup_escape)
+  # Ports without DTR: +++ (after the guard time) and ATH end the call; SIGTERM still within 3 s.
+  start_sim
+  dial --data-plane none --hangup escape
+  wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 15
+  start=$(date +%s%N)
+  kill -TERM "$DIAL_PID"
+  wait "$DIAL_PID"
+  CODE=$?
+  elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  ((elapsed_ms < 3000)) || fail "SIGTERM took ${elapsed_ms} ms (limit 3000)"
+  [[ $CODE -eq 5 ]] || fail "exit code $CODE, expected 5"
+  wait_log "$TMP/sim.log" "ATH -> OK" 3
+  pass "+++ and ATH hung up the call; exit in ${elapsed_ms} ms"
+  ;;
+
+scripts_and_password_sources)
+  # ip-up/ip-down get pppd's arguments and environment; the password comes from the environment
+  # or a file, never from the command line.
+  start_sim --password 's3cret'
+  cat >"$TMP/ip-up" <<SCRIPT
+#!/bin/sh
+echo "up \$*" >>"$TMP/script.out"
+env | grep -E '^(IFNAME|DEVICE|IPLOCAL|IPREMOTE|DNS1|DNS2|PEERNAME|SPEED)=' | sort >>"$TMP/script.out"
+SCRIPT
+  printf '#!/bin/sh\necho "down $*" >>"%s"\n' "$TMP/script.out" >"$TMP/ip-down"
+  chmod +x "$TMP/ip-up" "$TMP/ip-down"
+  EC20PPP_PASSWORD=s3cret dial --ifname ec20t0 --default-route no --ip-up "$TMP/ip-up" --ip-down "$TMP/ip-down" --ipparam demo
+  wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 15
+  wait_log "$TMP/script.out" "IPREMOTE=10.64.64.64" 5
+  kill -TERM "$DIAL_PID"; wait "$DIAL_PID"
+  grep -q "^up ec20t0 $TMP/tty 115200 10.18.14.216 10.64.64.64 demo$" "$TMP/script.out" || fail "ip-up arguments: $(cat "$TMP/script.out")"
+  for v in IFNAME=ec20t0 IPLOCAL=10.18.14.216 DNS1=221.6.4.66 DNS2=58.240.57.33 PEERNAME=UMTS_CHAP_SRVR; do
+    grep -q "^$v$" "$TMP/script.out" || fail "ip-up environment lacks $v: $(cat "$TMP/script.out")"
+  done
+  grep -q "^down ec20t0 " "$TMP/script.out" || fail "ip-down did not run"
+  grep -q "s3cret" "$TMP/dial.log" && fail "the password appeared in the log"
+  # The same password from a file; a wrong one is refused (exit 19).
+  printf 's3cret\n' >"$TMP/pw"
+  # (--ping with --data-plane none ends the dial with status 0 once IP is up.)
+  dial_to_end 30 --data-plane none --password-file "$TMP/pw" --ping 1
+  expect_code 0 "local  IP address 10.18.14.216"
+  printf 'wrong\n' >"$TMP/pw"
+  dial_to_end 30 --data-plane none --password-file "$TMP/pw"
+  expect_code 19 "authenticate"
+  pass "scripts got pppd's arguments and environment; passwords from env and file"
+  ;;
+
+noisy_line_and_pcap)
+  # 0.1% corrupted bytes, 2% lost frames, 30 ms latency from the modem: still up, ping passes;
+  # --pcap writes a capture in libpcap's format with the PPP link type (204, with direction).
+  start_sim --corrupt 0.001 --drop 0.02 --latency 30 --seed 7
+  dial --ifname ec20t0 --default-route no --pcap "$TMP/dial.pcap"
+  wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 60
+  ip netns exec "$CLI" ping -c 5 -i 0.2 -W 3 10.64.64.64 >"$TMP/ping.log" 2>&1
+  received=$(grep -o '[0-9]* received' "$TMP/ping.log" | cut -d' ' -f1)
+  ((received >= 3)) || fail "only ${received:-0} of 5 pings answered on a noisy line"
+  kill -TERM "$DIAL_PID"; wait "$DIAL_PID"
+  magic=$(od -An -tx4 -N4 "$TMP/dial.pcap" | tr -d ' ')
+  linktype=$(od -An -tu4 -j20 -N4 "$TMP/dial.pcap" | tr -d ' ')
+  [[ $magic == a1b2c3d4 ]] || fail "not a pcap file (magic $magic)"
+  [[ $linktype == 204 ]] || fail "link type $linktype, expected 204 (PPP with direction)"
+  (( $(stat -c %s "$TMP/dial.pcap") > 500 )) || fail "the capture is nearly empty"
+  pass "noisy line came up, $received/5 pings; pcap written"
+  ;;
+
 bad_options)
   "$BIN" dial --device /dev/null >"$TMP/dial.log" 2>&1; CODE=$?
   expect_code 2 "apn"

@@ -190,3 +190,25 @@ TEST(SecretsNeverLogged, NoLogLineContainsThePassword) {
         }
     }
 }
+
+TEST(Rfc1661_6_4, LoopedBackLineIsDetectedAndEndsTheLink) {
+    // Everything we send comes straight back: our own Configure-Requests, our own magic number.
+    link::Link client(link::client_config("user", "passwd"), testsupport::seeded_random(61));
+    link::LinkEvents out;
+    TimePoint t{};
+    client.lower_up(t, out);
+    const link::LinkEnded* ended = nullptr;
+    for (int round = 0; round < 200 && !ended; ++round) {
+        link::LinkEvents next;
+        for (auto& p : sent(out)) client.receive(p.protocol, p.packet, t, next);
+        if (sent(next).empty()) {
+            t += 3s;  // nothing to echo: let the restart timer fire
+            client.on_timeout(t, next);
+        }
+        out = std::move(next);
+        ended = find_event<link::LinkEnded>(out);
+    }
+    ASSERT_NE(ended, nullptr);
+    EXPECT_EQ(ended->reason, link::EndReason::looped_back);
+    EXPECT_EQ(ended->detail, "Serial line is looped back");
+}
