@@ -5,25 +5,17 @@
 #include <algorithm>
 
 #include "line_sim.hpp"
+#include "support/hex.hpp"
 #include "link/presets.hpp"
 
 using namespace ec20ppp;
 using namespace std::chrono_literals;
+using testsupport::hex;
+using testsupport::operator+;
 
 namespace {
 
-Bytes hex(std::string_view h) {
-    Bytes b;
-    std::string compact;
-    for (char c : h) if (c != ' ') compact += c;
-    EXPECT_TRUE(from_hex(compact, b)) << h;
-    return b;
-}
 
-Bytes operator+(Bytes a, const Bytes& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
 
 // A RandomSource that yields fixed bytes first: pppd's magic in the log was 0xaee1219c.
 RandomSource scripted_random(Bytes first) {

@@ -2,21 +2,17 @@
 #include <gtest/gtest.h>
 
 #include "line_sim.hpp"
+#include "support/hex.hpp"
 #include "link/presets.hpp"
 #include "ppp/control_packet.hpp"
 
 using namespace ec20ppp;
 using namespace std::chrono_literals;
+using testsupport::hex;
+using testsupport::operator+;
 
 namespace {
 
-Bytes hex(std::string_view h) {
-    Bytes b;
-    std::string compact;
-    for (char c : h) if (c != ' ') compact += c;
-    EXPECT_TRUE(from_hex(compact, b)) << h;
-    return b;
-}
 
 template <class T>
 const T* find_event(const link::LinkEvents& events) {
