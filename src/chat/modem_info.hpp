@@ -42,6 +42,7 @@ bool is_error(ResultCode code);
 struct CmeError {
     std::optional<int> code;  // numeric form (+CMEE=1), or the code a verbose text stands for
     std::string text;         // verbose form (+CMEE=2) as received, or the table's text for `code`
+    bool operator==(const CmeError&) const = default;
 };
 std::optional<CmeError> parse_cme_error(std::string_view line);
 // The 27.007 §9.2.1/§9.2.2 text for a numeric <err>, or "" when the code is not in our table.
