@@ -99,6 +99,13 @@ public:
 
     const DeframerStats& stats() const noexcept { return stats_; }
 
+    // The unescaped content of the frame being received, empty between frames. Lets the caller
+    // recognise modem text that arrives where a frame should (e.g. "NO CARRIER" after a call
+    // drops) without waiting for a flag that will never come.
+    ByteView partial() const noexcept {
+        return state_ == State::receiving ? ByteView(buf_.data(), len_) : ByteView();
+    }
+
     // Drops any partial frame; the next byte that counts is an opening flag (hunt mode, as after
     // construction). Statistics are kept.
     void reset() noexcept;

@@ -21,10 +21,26 @@ void FramedLink::update_rx_config() {
     deframer_.set_config(rx);
 }
 
+bool FramedLink::is_no_carrier(ByteView content) {
+    // The modem frames result codes with CR LF; before LCP has set the receive ACCM to 0 the
+    // deframer drops them as control characters, so they are optional here. No PPP frame can
+    // start this way: 0x0d would be a one-octet protocol that does not exist, and "NO" = 0x4e4f
+    // is not an assigned protocol.
+    std::size_t i = 0;
+    while (i < content.size() && (content[i] == '\r' || content[i] == '\n')) ++i;
+    static constexpr std::string_view text = "NO CARRIER";
+    if (content.size() - i < text.size()) return false;
+    return std::equal(text.begin(), text.end(), content.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
 void FramedLink::receive_bytes(ByteView bytes, TimePoint now, LinkEvents& out) {
     while (auto frame = deframer_.next_frame(bytes)) {
         link_.receive(frame->protocol, frame->info, now, out);
         update_rx_config();
+    }
+    if (link_.phase() != Phase::dead && is_no_carrier(deframer_.partial())) {
+        deframer_.reset();
+        link_.lower_down(now, out, "the modem said NO CARRIER: the call was dropped");
     }
 }
 

@@ -25,6 +25,10 @@ public:
 
     const hdlc::DeframerStats& rx_stats() const { return deframer_.stats(); }
 
+    // True when `content` (a partial frame) is the modem's "NO CARRIER" result code: the call
+    // dropped and the modem is back in command mode (V.250 §6.3.9 / 27.007).
+    static bool is_no_carrier(ByteView content);
+
 private:
     void update_rx_config();
 

@@ -107,14 +107,14 @@ void Link::lower_up(TimePoint now, LinkEvents& out) {
     run_lcp(fsm_out, now, out);
 }
 
-void Link::lower_down(TimePoint now, LinkEvents& out) {
+void Link::lower_down(TimePoint now, LinkEvents& out, std::string_view why) {
     ppp::FsmOutputs fsm_out;
     lcp_.down(fsm_out);
     run_lcp(fsm_out, now, out);
     if (phase_ != Phase::dead) {
         if (end_reason_ == EndReason::none) {
             end_reason_ = EndReason::lower_layer_down;
-            end_detail_ = "the serial line went down";
+            end_detail_ = std::string(why);
         }
         on_lcp_finished(out);
     }

@@ -122,8 +122,9 @@ public:
 
     // The serial connection exists (CONNECT seen): RFC 1661 §3.2 Dead -> Establish.
     void lower_up(TimePoint now, LinkEvents& out);
-    // Carrier lost / port gone: everything goes down without packets.
-    void lower_down(TimePoint now, LinkEvents& out);
+    // Carrier lost / port gone: everything goes down without packets. `why` becomes the
+    // LinkEnded detail.
+    void lower_down(TimePoint now, LinkEvents& out, std::string_view why = "the serial line went down");
     // Administrative close: LCP Terminate-Request (RFC 1661 §3.2 Termination phase).
     void close(std::string_view reason, TimePoint now, LinkEvents& out);
 

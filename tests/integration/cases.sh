@@ -210,6 +210,12 @@ fault_pty_hangup)
   expect_code 16 "hangup"
   pass "the pty hung up: exit 16"
   ;;
+fault_no_carrier_mid_session)
+  start_sim --no-carrier-after 1
+  dial_to_end 30 --data-plane none
+  expect_code 16 "NO CARRIER"
+  pass "the call dropped mid-session: exit 16 at once"
+  ;;
 fault_silence)
   start_sim --silence-after 1
   dial_to_end 30 --data-plane none --lcp-echo-interval 1 --lcp-echo-failure 3

@@ -250,3 +250,30 @@ TEST(InMemoryDial, SilentPeerIsDeclaredDeadWithinIntervalTimesFailure) {
     EXPECT_EQ(echoes, 3);
 }
 
+
+TEST(InMemoryDial, NoCarrierFromTheModemEndsTheLinkAtOnce) {
+    // The call drops: the modem leaves data mode and prints its result code where frames were.
+    Dial d({}, 71);
+    ASSERT_TRUE(d.line.run_until([&] { return d.both_running(); }, 10s));
+    link::LinkEvents out;
+    const std::string text = "\r\nNO CARRIER\r\n";
+    d.client.receive_bytes(as_bytes(text), d.line.now(), out);
+    auto* ended = find_event<link::LinkEnded>(out);
+    ASSERT_NE(ended, nullptr);
+    EXPECT_EQ(ended->reason, link::EndReason::lower_layer_down);
+    EXPECT_EQ(ended->detail, "the modem said NO CARRIER: the call was dropped");
+    EXPECT_NE(find_event<link::Ipv4Down>(out), nullptr);
+}
+
+TEST(InMemoryDial, NoCarrierTextInsideADataPacketIsJustData) {
+    Dial d({}, 72);
+    ASSERT_TRUE(d.line.run_until([&] { return d.both_running(); }, 10s));
+    Bytes packet = ipv4_packet(0x0a404040, 0x0a120ed8, 0, 0);
+    const std::string text = "\r\nNO CARRIER\r\n";
+    packet.insert(packet.end(), text.begin(), text.end());
+    store_be16(&packet[2], static_cast<std::uint16_t>(packet.size()));
+    d.line.act(1, [&](link::FramedLink& l, link::LinkEvents& out) { l.link().send_ip(proto::ip, packet, out); });
+    ASSERT_TRUE(d.line.run_until([&] { return find_event<link::DeliverPacket>(d.line.end(0).events) != nullptr; }, 1s));
+    EXPECT_EQ(find_event<link::DeliverPacket>(d.line.end(0).events)->packet, packet);
+    EXPECT_EQ(find_event<link::LinkEnded>(d.line.end(0).events), nullptr);
+}
