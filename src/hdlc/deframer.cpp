@@ -1,8 +1,13 @@
 // Receive side of RFC 1662 framing: a byte-at-a-time state machine, so frames may be split at
-// any byte boundary across reads and several frames may arrive in one read.
+// any byte boundary across reads and several frames may arrive in one read. Its common cases run
+// in bulk: between frames the next flag is found with memchr, and inside a frame a kernel chosen
+// at run time (kernels.hpp) copies data octets and escaped pairs until the next octet that needs
+// the state machine (a flag, a DCE octet, an escape it cannot pair, the size limit).
 #include <algorithm>
+#include <cstring>
 
 #include "hdlc/framer.hpp"
+#include "hdlc/kernels.hpp"
 
 namespace ec20ppp::hdlc {
 namespace {
@@ -17,12 +22,15 @@ constexpr std::size_t kMaxHeader = 4;
 Deframer::Deframer(RxConfig cfg) { set_config(cfg); }
 
 void Deframer::set_config(const RxConfig& cfg) {
+    static_assert(int{kData} == int{detail::kRxData} && int{kIsFlag} == int{detail::kRxFlag} &&
+                  int{kIsEscape} == int{detail::kRxEscape} && int{kDrop} == int{detail::kRxDrop});
     cfg_ = cfg;
     cfg_.mru = std::min(cfg.mru, kMaxMru);
     limit_ = cfg_.mru + kMaxHeader + fcs_size(cfg_.fcs);
     // Never shrink: going back to a larger limit later then costs nothing, and the steady state
     // (same limit for the life of the link) never touches the allocator.
-    if (buf_.size() < limit_) buf_.resize(limit_);
+    // The kernels may write up to kSlack octets past the limit (never counted in len_).
+    if (buf_.size() < limit_ + detail::kSlack) buf_.resize(limit_ + detail::kSlack);
 
     for (unsigned octet = 0; octet < 256; ++octet) {
         Class c = kData;
@@ -54,7 +62,28 @@ void Deframer::reset() noexcept {
 std::optional<Frame> Deframer::next_frame(ByteView& in) noexcept {
     const std::uint8_t* const begin = in.data();
     const std::uint8_t* const end = begin + in.size();
+    const detail::Kernels& kernels = detail::kernels();
     for (const std::uint8_t* p = begin; p != end;) {
+        if (state_ != State::receiving) {
+            // Hunting or discarding: everything up to the next flag is skipped (a pending escape
+            // does not matter: the flag clears it).
+            const auto* flag = static_cast<const std::uint8_t*>(std::memchr(p, kFlag, static_cast<std::size_t>(end - p)));
+            if (flag == nullptr) break;
+            p = flag + 1;
+            if (auto frame = end_of_frame()) {
+                in = in.subspan(static_cast<std::size_t>(p - begin));
+                return frame;
+            }
+            continue;
+        }
+        if (!escaped_) {
+            std::size_t produced = 0;
+            p += kernels.unescape(p, static_cast<std::size_t>(end - p), buf_.data() + len_, limit_ - len_,
+                                  class_.data(), cfg_.accm, produced);
+            len_ += produced;
+            if (p == end) break;
+        }
+        // One octet through the state machine.
         std::uint8_t octet = *p++;
         switch (class_[octet]) {
             case kIsFlag:

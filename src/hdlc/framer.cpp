@@ -1,33 +1,17 @@
-// Transmit side of RFC 1662 framing.
+// Transmit side of RFC 1662 framing. RFC 1662 §4.2: Flag and Control Escape are always escaped;
+// a control character is escaped when the peer's ACCM flags it (§7.1). Octets >= 0x20 other than
+// 0x7d/0x7e are sent as is (escaping DEL or 8th-bit control characters is optional and not
+// negotiated here). The escaping itself is a kernel chosen at run time (kernels.hpp): runs of
+// octets that need none are copied in bulk.
 #include <algorithm>
 #include <array>
 
 #include "common/packet.hpp"
 #include "hdlc/framer.hpp"
+#include "hdlc/kernels.hpp"
 
 namespace ec20ppp::hdlc {
 namespace {
-
-// RFC 1662 §4.2: Flag and Control Escape are always escaped; a control character is escaped
-// when the peer's ACCM flags it (§7.1). Octets >= 0x20 other than 0x7d/0x7e are sent as is
-// (escaping DEL or 8th-bit control characters is optional and not negotiated here).
-inline bool needs_escape(std::uint8_t octet, std::uint32_t accm) {
-    if (octet < 0x20) return ((accm >> octet) & 1U) != 0;
-    return octet == kFlag || octet == kEscape;
-}
-
-inline void put_escaped(Bytes& out, std::uint8_t octet, std::uint32_t accm) {
-    if (needs_escape(octet, accm)) {
-        out.push_back(kEscape);
-        out.push_back(static_cast<std::uint8_t>(octet ^ kEscapeXor));
-    } else {
-        out.push_back(octet);
-    }
-}
-
-inline void put_escaped(Bytes& out, ByteView octets, std::uint32_t accm) {
-    for (std::uint8_t octet : octets) put_escaped(out, octet, accm);
-}
 
 // LCP Codes 1..7: Configure-Request/Ack/Nak/Reject, Terminate-Request/Ack, Code-Reject.
 constexpr std::uint8_t kLcpFirstLinkCode = 1;
@@ -73,20 +57,26 @@ void encode_frame(const TxConfig& cfg, std::uint16_t protocol, ByteView info, By
         trailer[trailer_len++] = static_cast<std::uint8_t>(fcs >> 8);
     }
 
-    // Worst case every content octet is escaped. Grow geometrically ourselves: reserve() with an
-    // exact size would make appending many frames to one buffer quadratic.
-    const std::size_t worst = 2 + 2 * (header_len + info.size() + trailer_len);
+    // Worst case every content octet is escaped, plus the slack the kernels may write past the
+    // end. Grow geometrically ourselves: reserve() with an exact size would make appending many
+    // frames to one buffer quadratic.
+    const std::size_t worst = 2 + 2 * (header_len + info.size() + trailer_len) + detail::kSlack;
     if (out.capacity() - out.size() < worst) {
         out.reserve(std::max(out.size() + worst, 2 * out.capacity()));
     }
+    const std::size_t start = out.size();
+    out.resize(start + worst);
+    std::uint8_t* const begin = out.data() + start;
+    std::uint8_t* p = begin;
 
     // Always open with a flag: RFC 1662 §3.1 only requires one flag between frames, but an
     // opening flag also terminates any line noise the peer may have received in between.
-    out.push_back(kFlag);
-    put_escaped(out, head, accm);
-    put_escaped(out, info, accm);
-    put_escaped(out, ByteView{trailer.data(), trailer_len}, accm);
-    out.push_back(kFlag);
+    *p++ = kFlag;
+    p = detail::escape_scalar(head.data(), head.size(), p, accm);
+    p = detail::kernels().escape(info.data(), info.size(), p, accm);
+    p = detail::escape_scalar(trailer.data(), trailer_len, p, accm);
+    *p++ = kFlag;
+    out.resize(start + static_cast<std::size_t>(p - begin));
 }
 
 }  // namespace ec20ppp::hdlc

@@ -47,7 +47,9 @@ struct TxConfig {
 //
 // `protocol` must be a valid PPP protocol number (odd low octet, even high octet, RFC 1661 §2);
 // this is not checked. `out` grows geometrically, so appending many frames to one buffer is
-// amortised O(n), and a buffer with enough capacity is never reallocated.
+// amortised O(n), and a buffer with enough capacity is never reallocated (enough: the worst case,
+// 2 + 2 * (header + info + FCS) octets, plus 64 octets the fast paths may write past the frame).
+// The escaping and the FCS run on the fastest kernels this CPU has (hdlc/path.hpp).
 void encode_frame(const TxConfig& cfg, std::uint16_t protocol, ByteView info, Bytes& out);
 
 // What we accept (our own negotiated receive options).
