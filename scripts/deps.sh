@@ -10,6 +10,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libpcap-dev
   # tests: namespaces, ping and transfers through the link
   iproute2 iputils-ping socat procps
+  # benchmarks (bench/, -DEC20PPP_BUILD_BENCH=ON)
+  libbenchmark-dev
 )
 
 missing=()
