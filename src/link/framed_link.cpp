@@ -33,18 +33,32 @@ bool FramedLink::is_no_carrier(ByteView content) {
     return std::equal(text.begin(), text.end(), content.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
-void FramedLink::receive_bytes(ByteView bytes, TimePoint now, LinkEvents& out) {
-    while (auto frame = deframer_.next_frame(bytes)) {
-        link_.receive(frame->protocol, frame->info, now, out);
-        update_rx_config();
-    }
+void FramedLink::check_no_carrier(TimePoint now, LinkEvents& out) {
     if (link_.phase() != Phase::dead && is_no_carrier(deframer_.partial())) {
         deframer_.reset();
         link_.lower_down(now, out, "the modem said NO CARRIER: the call was dropped");
     }
 }
 
-void FramedLink::encode(const SendPacket& packet, Bytes& wire) const {
+void FramedLink::receive_bytes(ByteView bytes, TimePoint now, LinkEvents& out) {
+    while (auto frame = deframer_.next_frame(bytes)) {
+        link_.receive(frame->protocol, frame->info, now, out);
+        update_rx_config();
+    }
+    check_no_carrier(now, out);
+}
+
+std::optional<FramedLink::IpPacketView> FramedLink::next_packet(ByteView& bytes, TimePoint now, LinkEvents& out) {
+    while (auto frame = deframer_.next_frame(bytes)) {
+        if (link_.take_ip(frame->protocol, frame->info, now)) return IpPacketView{frame->protocol, frame->info};
+        link_.receive(frame->protocol, frame->info, now, out);
+        update_rx_config();
+    }
+    check_no_carrier(now, out);
+    return std::nullopt;
+}
+
+hdlc::TxConfig FramedLink::tx_config() const {
     hdlc::TxConfig tx;  // link defaults until LCP is Opened
     if (link_.lcp_opened()) {
         const auto& r = link_.lcp_result();
@@ -52,8 +66,18 @@ void FramedLink::encode(const SendPacket& packet, Bytes& wire) const {
         tx.acfc = r.tx_acfc;
         tx.pfc = r.tx_pfc;
     }
+    return tx;
+}
+
+void FramedLink::encode(const SendPacket& packet, Bytes& wire) const {
     // encode_frame itself keeps LCP frames uncompressed and Configure-* fully escaped.
-    hdlc::encode_frame(tx, packet.protocol, packet.packet, wire);
+    hdlc::encode_frame(tx_config(), packet.protocol, packet.packet, wire);
+}
+
+bool FramedLink::send_ip(std::uint16_t protocol, ByteView packet, Bytes& wire) {
+    if (!link_.accept_ip_out(protocol, packet)) return false;
+    hdlc::encode_frame(tx_config(), protocol, packet, wire);
+    return true;
 }
 
 void FramedLink::encode_all(const LinkEvents& events, Bytes& wire) const {

@@ -515,6 +515,27 @@ bool Link::send_ip(std::uint16_t protocol, ByteView packet, LinkEvents& out) {
     return true;
 }
 
+bool Link::take_ip(std::uint16_t protocol, ByteView info, TimePoint now) {
+    const bool up = protocol == proto::ip ? ipv4_up_ : (protocol == proto::ipv6 && ipv6_up_);
+    if (!up || !lcp_opened()) return false;
+    if (last_received_) last_received_ = now;
+    ++stats_.packets_in;
+    stats_.bytes_in += info.size();
+    return true;
+}
+
+bool Link::accept_ip_out(std::uint16_t protocol, ByteView packet) {
+    if (packet.empty()) return false;  // no IP packet (and 3 octets the peer would discard)
+    const bool up = protocol == proto::ip ? ipv4_up_ : (protocol == proto::ipv6 && ipv6_up_);
+    if (!up) {
+        ++stats_.dropped_not_running;
+        return false;
+    }
+    ++stats_.packets_out;
+    stats_.bytes_out += packet.size();
+    return true;
+}
+
 // --- timers ----------------------------------------------------------------------------------
 
 std::optional<TimePoint> Link::next_timeout() const {

@@ -132,6 +132,15 @@ public:
     void receive(std::uint16_t protocol, ByteView info, TimePoint now, LinkEvents& out);
     // An IP datagram from the data plane; false (and counted) when the NCP is not Opened.
     bool send_ip(std::uint16_t protocol, ByteView packet, LinkEvents& out);
+    // The allocation-free data plane (FramedLink::next_packet / send_ip use these instead of
+    // DeliverPacket and SendPacket, which copy each datagram into a Bytes):
+    //  - take_ip: an IP datagram from the peer that the running NCP accepts is counted (and the
+    //    keepalive told) and true returned: the caller delivers `info` itself. Anything else
+    //    returns false untouched: pass it to receive(), which logs, drops or rejects it as usual.
+    //  - accept_ip_out: what send_ip checks and counts, without emitting a SendPacket; true when
+    //    the caller may frame and send the datagram itself.
+    bool take_ip(std::uint16_t protocol, ByteView info, TimePoint now);
+    bool accept_ip_out(std::uint16_t protocol, ByteView packet);
 
     std::optional<TimePoint> next_timeout() const;
     void on_timeout(TimePoint now, LinkEvents& out);
