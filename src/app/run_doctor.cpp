@@ -57,8 +57,11 @@ int run_doctor(const DoctorCommandOptions& options) {
     if (options.qmi) {
         std::string node = first_node(4, false);
         if (node.empty()) node = "/dev/cdc-wdm0";
+        std::error_code ec;
+        bool no_node = !std::filesystem::exists(under_root(node), ec);
         bool stuck = std::any_of(report.findings.begin(), report.findings.end(), [](const Finding& f) { return f.id == "stuck.process"; });
-        if (auto* h = held_by(report, node))
+        if (no_node) report.findings.push_back(skipped("--qmi", "there is no " + node));
+        else if (auto* h = held_by(report, node))
             report.findings.push_back(skipped("--qmi", node + " is held by pid " + std::to_string(h->pid) + " (" + h->comm +
                                                            "); a second QMI client would steal its answers"));
         else if (stuck)
