@@ -12,6 +12,8 @@ packages=(
   iproute2 iputils-ping socat procps
   # benchmarks (bench/, -DEC20PPP_BUILD_BENCH=ON)
   libbenchmark-dev
+  # drivers/qmi tests: a stub module built against Debian's kernel headers, and cross for armhf
+  linux-headers-amd64 linux-source-6.1 gcc-arm-linux-gnueabihf flex bison bc xz-utils file
 )
 
 missing=()
