@@ -6,6 +6,7 @@
 
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
+#include "app/run_doctor.hpp"
 
 using namespace ec20ppp;
 using namespace ec20ppp::app;
@@ -122,6 +123,16 @@ std::optional<Ipv4> optional_address(const std::string& text, const char* option
 
 Duration seconds_option(double s) { return std::chrono::milliseconds(static_cast<long long>(s * 1000)); }
 
+void add_doctor(CLI::App& app, DoctorCommandOptions& o) {
+    auto* doctor = app.add_subcommand("doctor", "Say what stands between this machine and a working dial, most urgent first");
+    doctor->add_flag("--at", o.at, "Also ask the AT port: ATI, +CPIN?, +CSQ, +CGREG?, +QCFG=\"usbnet\" (only if nobody holds it)");
+    doctor->add_option("--at-port", o.at_port, "The AT port for --at (default: the modem's interface 2)");
+    doctor->add_flag("--qmi", o.qmi, "Also send one QMI CTL get-version request (only if nobody holds /dev/cdc-wdm0)");
+    doctor->add_option("--timeout", o.timeout_ms, "Each probe's deadline in milliseconds")->capture_default_str();
+    doctor->add_option("--root", o.root, "Read sys/, proc/, dev/ and var/lock under this directory")->capture_default_str();
+    doctor->add_flag("--json", o.json, "Print JSON for machines");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,6 +145,8 @@ int main(int argc, char** argv) {
     add_dial(app, dial, dns_mode, pdp);
     InfoOptions info;
     add_info(app, info);
+    DoctorCommandOptions doctor;
+    add_doctor(app, doctor);
     SimCommandOptions sim;
     std::string address = "10.18.14.216", dns1 = "221.6.4.66", dns2 = "58.240.57.33", auth = "chap";
     double latency_ms = 0, silence = -1, terminate = -1, hangup = -1, no_carrier = -1;
@@ -167,6 +180,7 @@ int main(int argc, char** argv) {
         return run_dial(std::move(dial));
     }
     if (app.got_subcommand("info")) return run_info(info);
+    if (app.got_subcommand("doctor")) return run_doctor(doctor);
 
     // sim
     bool bad = false;
