@@ -504,6 +504,9 @@ void Link::receive(std::uint16_t protocol, ByteView info, TimePoint now, LinkEve
 }
 
 bool Link::send_ip(std::uint16_t protocol, ByteView packet, LinkEvents& out) {
+    // An empty datagram is no IP packet; framed with ACFC and PFC it would be 3 octets, which
+    // the peer must discard as too short (RFC 1662 §4.3).
+    if (packet.empty()) return false;
     bool up = protocol == proto::ip ? ipv4_up_ : (protocol == proto::ipv6 && ipv6_up_);
     if (!up) {
         ++stats_.dropped_not_running;

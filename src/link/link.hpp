@@ -130,7 +130,8 @@ public:
 
     // One packet from the peer: the PPP Protocol field and the information field.
     void receive(std::uint16_t protocol, ByteView info, TimePoint now, LinkEvents& out);
-    // An IP datagram from the data plane; false (and counted) when the NCP is not Opened.
+    // An IP datagram from the data plane; false (and counted) when the NCP is not Opened, false
+    // for an empty one.
     bool send_ip(std::uint16_t protocol, ByteView packet, LinkEvents& out);
     // The allocation-free data plane (FramedLink::next_packet / send_ip use these instead of
     // DeliverPacket and SendPacket, which copy each datagram into a Bytes):
