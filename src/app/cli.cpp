@@ -1,0 +1,233 @@
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <ostream>
+
+#include "app/exit_codes.hpp"
+
+namespace ec20ppp::app {
+
+namespace {
+
+template <class E>
+CLI::CheckedTransformer choices(const std::map<std::string, E>& map) {
+    return CLI::CheckedTransformer(map, CLI::ignore_case);
+}
+
+void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& pdp) {
+    auto* dial = app.add_subcommand("dial", "Dial the modem and bring the link up (replaces quectel-pppd.sh + chat + pppd)");
+    dial->footer(
+        "Examples:\n"
+        "  ec20ppp dial --apn 3gnet                       # quectel-pppd.sh /dev/ttyUSB2 3gnet\n"
+        "  ec20ppp dial --apn 3gnet --device sim --ping 3 # a simulated EC20: see it work without hardware\n"
+        "  EC20PPP_PASSWORD=secret ec20ppp dial --apn internet --user me --default-route replace --dns resolv-conf\n"
+        "The password comes from --password-file, else $EC20PPP_PASSWORD, else quectel-pppd.sh's 'passwd'.\n"
+        "Exit status follows pppd: 0 ok, 2 option error, 3 not root, 5 signal, 6 port locked, 7 open failed,\n"
+        "8 chat failed, 10 negotiation failed, 11 peer auth failed, 15 peer dead, 16 hang-up, 19 auth failed.");
+    dial->add_option("--apn", d.apn, "Access point name of the operator (e.g. 3gnet)")->required();
+    dial->add_option("--device", d.device, "The modem's AT/PPP port, or 'sim' for the built-in simulated EC20")
+        ->capture_default_str();
+    dial->add_option("--baud", d.baud, "Serial speed")->capture_default_str();
+    dial->add_option("--user", d.user, "User name for CHAP/PAP")->capture_default_str();
+    dial->add_option("--password-file", d.password_file, "File whose first line is the password (never on the command line)");
+    dial->add_option("--auth", d.auth, "Authentication we accept: auto (CHAP or PAP), chap, pap, none")
+        ->transform(choices<AuthChoice>({{"auto", AuthChoice::automatic}, {"chap", AuthChoice::chap}, {"pap", AuthChoice::pap}, {"none", AuthChoice::none}}))
+        ->option_text("auto|chap|pap|none (=auto)");
+    dial->add_option("--pdp", pdp, "PDP type: IP, IPV6 or IPV4V6 (IPV6CP negotiated for the last two)")
+        ->check(CLI::IsMember({"IP", "IPV6", "IPV4V6"}, CLI::ignore_case))
+        ->option_text("IP|IPV6|IPV4V6 (=IP)");
+    dial->add_option("--ifname", d.ifname, "Name of the TUN interface (%d: the kernel numbers it)")->capture_default_str();
+    dial->add_option("--mtu", d.mtu, "Largest packet (128-1500); also our LCP MRU when not 1500")->capture_default_str();
+    dial->add_option("--default-route", d.default_route,
+                     "no: none; add: beside existing defaults, with --route-metric; replace: replace the default and put it back on exit")
+        ->transform(choices<DefaultRoute>({{"no", DefaultRoute::no}, {"add", DefaultRoute::add}, {"replace", DefaultRoute::replace}}))
+        ->option_text("no|add|replace (=add)");
+    dial->add_option("--route-metric", d.route_metric, "Metric of our default route with --default-route add")->capture_default_str();
+    dial->add_option("--dns", resolv,
+                     "none: ignore the peer's DNS; print: log them; resolv-conf[=FILE]: write FILE (/etc/resolv.conf) and restore it on exit")
+        ->option_text("none|print|resolv-conf[=FILE] (=print)");
+    dial->add_option("--ip-up", d.ip_up, "Script run when IP is up, with pppd's arguments and environment");
+    dial->add_option("--ip-down", d.ip_down, "Script run when IP goes down");
+    dial->add_option("--ipparam", d.ipparam, "Sixth argument to the scripts (pppd's ipparam)");
+    dial->add_option("--chat-script", d.chat_script, "A script in chat(8)'s expect-send syntax instead of the EC20 dialogue");
+    dial->add_option("--chat-timeout", d.chat_timeout, "Seconds to wait for each modem answer")->capture_default_str();
+    dial->add_option("--registration-wait", d.registration_wait, "Seconds to wait for network registration")->capture_default_str();
+    dial->add_option("--lcp-echo-interval", d.lcp_echo_interval, "Seconds of silence before an LCP echo request (0: off)")
+        ->capture_default_str();
+    dial->add_option("--lcp-echo-failure", d.lcp_echo_failure, "Intervals of silence after which the peer is dead")->capture_default_str();
+    dial->add_option("--data-plane", d.data_plane,
+                     "tun: IP through a TUN device, framed by us; ppp: the kernel's PPP (/dev/ppp) frames IP, as with pppd; "
+                     "auto: ppp where /dev/ppp works, else tun; none: negotiate only")
+        ->transform(choices<DataPlane>({{"tun", DataPlane::tun}, {"ppp", DataPlane::ppp}, {"auto", DataPlane::automatic},
+                                        {"none", DataPlane::none}}))
+        ->option_text("tun|ppp|auto|none (=tun)");
+    dial->add_option("--hangup", d.hangup, "How to end the call: drop DTR, or +++ then ATH (for ports without DTR)")
+        ->transform(choices<HangupMethod>({{"auto", HangupMethod::automatic}, {"dtr", HangupMethod::dtr}, {"escape", HangupMethod::escape}}))
+        ->option_text("auto|dtr|escape (=auto)");
+    dial->add_option("--ping", d.ping_count, "Ping the peer N times through the link once IP is up, then hang up");
+    dial->add_option("--pcap", d.pcap, "Write every PPP packet to this pcap file (Wireshark reads it)");
+    dial->add_option("--lock-dir", d.lock_dir, "Where the UUCP lock file goes")->capture_default_str();
+    dial->add_flag("--debug", d.debug, "Log every PPP packet (pppd's 'debug')");
+}
+
+void add_info(CLI::App& app, InfoOptions& i) {
+    auto* info = app.add_subcommand("info", "Show the modem's identity, SIM, signal, operator and registration");
+    info->add_option("--device", i.device, "The modem's AT port")->capture_default_str();
+    info->add_option("--baud", i.baud, "Serial speed")->capture_default_str();
+    info->add_option("--lock-dir", i.lock_dir, "Where the UUCP lock file goes")->capture_default_str();
+    info->add_flag("--json", i.json, "Print JSON for machines");
+    info->add_flag("--debug", i.debug, "Show the AT dialogue");
+}
+
+void add_sim(CLI::App& app, SimCommandOptions& s, std::string& address, std::string& dns1, std::string& dns2, std::string& auth,
+             double& latency_ms, double& silence, double& terminate, double& hangup, double& no_carrier, bool& no_sim,
+             bool& pin, bool& unregistered, bool& dial_no_carrier, bool& cgdcont_error) {
+    auto* sim = app.add_subcommand("sim", "Run a simulated EC20 on a pty until killed (no root needed)");
+    sim->footer("Example: ec20ppp sim --link /tmp/ec20 &  ec20ppp dial --apn 3gnet --device /tmp/ec20");
+    sim->add_option("--link", s.link, "Path of a symlink to the pty the dialer opens")->required();
+    sim->add_option("--netns", s.netns, "Serve the network side in this named network namespace (ip netns add NAME)");
+    sim->add_flag("--user-space", s.user_space, "Answer ping in user space even as root (no TUN)");
+    sim->add_option("--address", address, "Address given to the client")->default_str("10.18.14.216");
+    sim->add_option("--dns1", dns1, "Primary DNS given to the client ('' for none)")->default_str("221.6.4.66");
+    sim->add_option("--dns2", dns2, "Secondary DNS given to the client ('' for none)")->default_str("58.240.57.33");
+    sim->add_option("--auth", auth, "Authentication the network asks for: chap, pap, none")->default_str("chap");
+    sim->add_option("--user", s.sim.user, "User name the network accepts")->capture_default_str();
+    sim->add_option("--password", s.sim.password, "Password the network accepts")->capture_default_str();
+    sim->add_flag("--no-sim", no_sim, "Fault: no SIM card (+CME ERROR: 10)");
+    sim->add_flag("--pin-required", pin, "Fault: the SIM wants its PIN");
+    sim->add_flag("--not-registered", unregistered, "Fault: never registers on the network");
+    sim->add_flag("--no-carrier", dial_no_carrier, "Fault: ATD*99# answers NO CARRIER");
+    sim->add_flag("--cgdcont-error", cgdcont_error, "Fault: AT+CGDCONT answers ERROR");
+    sim->add_flag("--auth-reject", s.sim.reject_auth, "Fault: authentication always fails");
+    sim->add_option("--corrupt", s.sim.corrupt_rate, "Fault: probability of a bit error per byte sent")->check(CLI::Range(0.0, 1.0));
+    sim->add_option("--drop", s.sim.drop_rate, "Fault: probability of losing a frame")->check(CLI::Range(0.0, 1.0));
+    sim->add_option("--latency", latency_ms, "Fault: milliseconds added to everything sent")->check(CLI::Range(0.0, 60000.0));
+    sim->add_option("--silence-after", silence, "Fault: fall silent N seconds after IP-up");
+    sim->add_option("--terminate-after", terminate, "Fault: LCP Terminate-Request N seconds after IP-up");
+    sim->add_option("--no-carrier-after", no_carrier, "Fault: drop the call (NO CARRIER) N seconds after IP-up");
+    sim->add_option("--hangup-after", hangup, "Fault: close the pty N seconds after IP-up, and exit");
+    sim->add_option("--seed", s.sim.seed, "Seed for the fault randomness")->capture_default_str();
+    sim->add_flag("--debug", s.sim.debug, "Log every PPP packet");
+}
+
+std::optional<Ipv4> optional_address(const std::string& text, const char* option, bool& bad, std::ostream& err) {
+    if (text.empty()) return std::nullopt;
+    auto a = parse_ipv4(text);
+    if (!a) {
+        err << "error: " << option << " " << text << " is not an IPv4 address (like 10.18.14.216)\n";
+        bad = true;
+    }
+    return a;
+}
+
+Duration seconds_option(double s) { return std::chrono::milliseconds(static_cast<long long>(s * 1000)); }
+
+void add_doctor(CLI::App& app, DoctorCommandOptions& o) {
+    auto* doctor = app.add_subcommand("doctor", "Say what stands between this machine and a working dial, most urgent first");
+    doctor->add_flag("--at", o.at, "Also ask the AT port: ATI, +CPIN?, +CSQ, +CGREG?, +QCFG=\"usbnet\" (only if nobody holds it)");
+    doctor->add_option("--at-port", o.at_port, "The AT port for --at (default: the modem's interface 2)");
+    doctor->add_flag("--qmi", o.qmi, "Also send one QMI CTL get-version request (only if nobody holds /dev/cdc-wdm0)");
+    doctor->add_option("--timeout", o.timeout_ms, "Each probe's deadline in milliseconds")->capture_default_str();
+    doctor->add_option("--root", o.root, "Read sys/, proc/, dev/ and var/lock under this directory")->capture_default_str();
+    doctor->add_flag("--json", o.json, "Print JSON for machines");
+}
+
+}  // namespace
+
+CommandLine parse_command_line(int argc, const char* const* argv, const char* env_password, std::ostream& out,
+                               std::ostream& err) {
+    CommandLine result;
+    auto fail = [&result]() -> CommandLine& {
+        result.command = CommandLine::Command::none;
+        result.exit_code = exit_option_error;
+        return result;
+    };
+
+    CLI::App app{"ec20ppp - PPP dialer for Quectel EC20-class LTE modems"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "ec20ppp 0.1.0");
+
+    DialOptions& dial = result.dial;
+    std::string dns_mode = "print", pdp = "IP";
+    add_dial(app, dial, dns_mode, pdp);
+    InfoOptions& info = result.info;
+    add_info(app, info);
+    SimCommandOptions& sim = result.sim;
+    std::string address = "10.18.14.216", dns1 = "221.6.4.66", dns2 = "58.240.57.33", auth = "chap";
+    double latency_ms = 0, silence = -1, terminate = -1, hangup = -1, no_carrier = -1;
+    bool no_sim = false, pin = false, unregistered = false, dial_no_carrier = false, cgdcont_error = false;
+    add_sim(app, sim, address, dns1, dns2, auth, latency_ms, silence, terminate, hangup, no_carrier, no_sim, pin, unregistered,
+            dial_no_carrier, cgdcont_error);
+    add_doctor(app, result.doctor);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int r = app.exit(e, out, err);
+        result.exit_code = r == 0 ? exit_ok : exit_option_error;
+        return result;
+    }
+
+    if (app.got_subcommand("dial")) {
+        if (dns_mode == "none") dial.dns = DnsMode::none;
+        else if (dns_mode == "print") dial.dns = DnsMode::print;
+        else if (dns_mode == "resolv-conf") dial.dns = DnsMode::resolv_conf;
+        else if (dns_mode.starts_with("resolv-conf=") && dns_mode.size() > 12) {
+            dial.dns = DnsMode::resolv_conf;
+            dial.resolv_conf = dns_mode.substr(12);
+        } else {
+            err << "error: --dns " << dns_mode << ": use none, print, resolv-conf or resolv-conf=FILE\n";
+            return fail();
+        }
+        dial.pdp = chat::parse_pdp_type(pdp).value();
+        if (auto error = finish_dial_options(dial, env_password)) {
+            err << "error: " << *error << "\n";
+            return fail();
+        }
+        result.command = CommandLine::Command::dial;
+        return result;
+    }
+    if (app.got_subcommand("info")) {
+        result.command = CommandLine::Command::info;
+        return result;
+    }
+
+    if (app.got_subcommand("doctor")) {
+        result.command = CommandLine::Command::doctor;
+        return result;
+    }
+
+    // sim
+    bool bad = false;
+    auto client = optional_address(address, "--address", bad, err);
+    sim.sim.plan.dns1 = optional_address(dns1, "--dns1", bad, err);
+    sim.sim.plan.dns2 = optional_address(dns2, "--dns2", bad, err);
+    if (bad) return fail();
+    if (!client) {
+        err << "error: --address is required: the address the network gives the client\n";
+        return fail();
+    }
+    sim.sim.plan.client_address = *client;
+    if (auth == "chap") sim.sim.plan.auth = lcp::AuthProtocol::chap_md5;
+    else if (auth == "pap") sim.sim.plan.auth = lcp::AuthProtocol::pap;
+    else if (auth == "none") sim.sim.plan.auth = lcp::AuthProtocol::none;
+    else {
+        err << "error: --auth " << auth << ": use chap, pap or none\n";
+        return fail();
+    }
+    if (no_sim) sim.sim.modem.sim = sim::SimCard::Missing;
+    if (pin) sim.sim.modem.sim = sim::SimCard::PinRequired;
+    if (unregistered) sim.sim.modem.unregistered_queries.reset();
+    if (dial_no_carrier) sim.sim.modem.dial = sim::DialResult::NoCarrier;
+    sim.sim.modem.cgdcont_error = cgdcont_error;
+    sim.sim.latency = seconds_option(latency_ms / 1000.0);
+    if (silence >= 0) sim.sim.silence_after = seconds_option(silence);
+    if (terminate >= 0) sim.sim.terminate_after = seconds_option(terminate);
+    if (hangup >= 0) sim.sim.hangup_after = seconds_option(hangup);
+    if (no_carrier >= 0) sim.sim.no_carrier_after = seconds_option(no_carrier);
+    result.command = CommandLine::Command::sim;
+    return result;
+}
+
+}  // namespace ec20ppp::app
