@@ -12,14 +12,6 @@ namespace ec20ppp::app {
 
 namespace {
 
-std::uint16_t internet_checksum(ByteView data) {
-    std::uint32_t sum = 0;
-    for (std::size_t i = 0; i + 1 < data.size(); i += 2) sum += static_cast<std::uint32_t>((data[i] << 8) | data[i + 1]);
-    if (data.size() & 1) sum += static_cast<std::uint32_t>(data.back() << 8);
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<std::uint16_t>(~sum);
-}
-
 IpAddress to_ip(Ipv4 a) {
     return IpAddress::v4(static_cast<std::uint8_t>(a.value >> 24), static_cast<std::uint8_t>(a.value >> 16),
                          static_cast<std::uint8_t>(a.value >> 8), static_cast<std::uint8_t>(a.value));
@@ -96,7 +88,7 @@ void SimServer::handle_at(sim::SimOutputs& out) {
             if (ppp_) {
                 log_.info("call ended by the host");
                 ppp_.reset();
-                tun_.reset();
+                stop_network();
                 running_since_.reset();
             }
         }
@@ -129,7 +121,7 @@ void SimServer::handle_link(link::LinkEvents& events) {
             network_up(*up);
         } else if (auto* deliver = std::get_if<link::DeliverPacket>(&event)) {
             if (tun_) tun_->write_packet(deliver->packet);
-            else if (deliver->protocol == proto::ip) answer_in_user_space(deliver->packet);
+            else if (user_space_ && deliver->protocol == proto::ip) user_space_->input(deliver->packet, Clock::now());
         } else if (auto* ended = std::get_if<link::LinkEnded>(&event)) {
             log_.info("PPP ended: " + ended->detail);
             asio::post(io_, [this] { end_call("PPP ended"); });
@@ -142,7 +134,7 @@ void SimServer::end_call(const std::string& why) {
     if (!ppp_ && !at_.call_active()) return;
     log_.info("ending the call: " + why);
     ppp_.reset();
-    tun_.reset();
+    stop_network();
     running_since_.reset();
     silent_ = false;
     sim::SimOutputs out;
@@ -184,7 +176,11 @@ void SimServer::flush_delayed() {
 void SimServer::network_up(const link::Ipv4Up& up) {
     running_since_ = Clock::now();
     log_.notice("client is up: " + to_string(up.remote) + ", network side " + to_string(options_.gateway));
-    if (!options_.kernel_network) return;
+    stop_network();  // IPCP renegotiated: start the network side afresh for the new peer
+    if (!options_.kernel_network) {
+        start_user_space_network(up.remote);
+        return;
+    }
     try {
         tun_ = std::make_unique<TunDevice>(io_, options_.ifname);
         Netlink netlink;
@@ -207,34 +203,46 @@ void SimServer::network_up(const link::Ipv4Up& up) {
             [this](std::error_code ec) { log_.warning("sim network: " + ec.message()); });
         log_.notice("network side: " + tun_->name() + " " + to_string(options_.gateway) + " peer " + to_string(up.remote));
     } catch (const std::exception& e) {
-        log_.warning(std::string("no kernel network behind the simulator (") + e.what() + "); answering ping in user space");
+        log_.warning(std::string("no kernel network behind the simulator (") + e.what() + "); serving it in user space");
         tun_.reset();
+        start_user_space_network(up.remote);
     }
 }
 
-void SimServer::answer_in_user_space(ByteView p) {
-    // ICMP echo request (RFC 792) to any address behind us: answer it as that address.
-    if (p.size() < 28 || (p[0] >> 4) != 4) return;
-    std::size_t ihl = (p[0] & 0x0f) * 4u;
-    if (ihl < 20 || p.size() < ihl + 8 || p[9] != 1 || p[ihl] != 8) return;
-    std::size_t total = std::min<std::size_t>(load_be16(&p[2]), p.size());
-    Bytes reply(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(total));
-    for (int i = 0; i < 4; ++i) std::swap(reply[12 + static_cast<std::size_t>(i)], reply[16 + static_cast<std::size_t>(i)]);
-    reply[8] = 64;
-    reply[10] = reply[11] = 0;
-    store_be16(&reply[10], internet_checksum(ByteView(reply.data(), ihl)));
-    reply[ihl] = 0;  // Echo Reply
-    reply[ihl + 2] = reply[ihl + 3] = 0;
-    store_be16(&reply[ihl + 2], internet_checksum(ByteView(reply.data() + ihl, total - ihl)));
-    link::LinkEvents events;
-    ppp_->link().send_ip(proto::ip, reply, events);
-    handle_link(events);
+void SimServer::start_user_space_network(Ipv4 peer) {
+    netstack::UserSpaceNetworkConfig config;
+    config.address = options_.gateway;
+    config.peer = peer;
+    config.echo_port = options_.tcp_port;
+    try {
+        // What the endpoint sends goes to the host like packets read from the TUN would. It runs
+        // inside input()/poll(), which are only called with a call up (ppp_ set).
+        user_space_ = std::make_unique<netstack::UserSpaceNetwork>(
+            config,
+            [this](ByteView packet) {
+                if (!ppp_ || silent_) return;
+                link::LinkEvents events;
+                ppp_->link().send_ip(proto::ip, packet, events);
+                handle_link(events);
+            },
+            Clock::now());
+        log_.notice("network side: user space " + to_string(options_.gateway) + " peer " + to_string(peer) +
+                    ": ICMP echo, TCP echo on port " + std::to_string(options_.tcp_port));
+    } catch (const std::exception& e) {
+        log_.warning(std::string("no network behind the simulator: ") + e.what());
+    }
+}
+
+void SimServer::stop_network() {
+    tun_.reset();
+    user_space_.reset();
 }
 
 void SimServer::rearm_timer() {
     std::optional<TimePoint> next;
     if (ppp_) next = ppp_->link().next_timeout();
     next = earliest(next, at_.next_timeout());
+    if (user_space_) next = earliest(next, user_space_->next_timeout());  // lwIP keeps timers 100 ms apart at most
     if (running_since_) {
         for (const auto& fault : {options_.silence_after, options_.terminate_after, options_.hangup_after, options_.no_carrier_after})
             if (fault) next = earliest(next, *running_since_ + *fault);
@@ -256,6 +264,7 @@ void SimServer::on_timer() {
         ppp_->link().on_timeout(now, events);
         handle_link(events);
     }
+    if (user_space_) user_space_->poll(now);  // TCP retransmission, delayed ACKs, lwIP's housekeeping
     if (running_since_ && ppp_) {
         auto due = [&](const std::optional<Duration>& d) { return d && now >= *running_since_ + *d; };
         if (!silent_ && due(options_.silence_after)) {
@@ -278,7 +287,7 @@ void SimServer::on_timer() {
             log_.notice("fault: hanging up the pty");
             hung_up_ = true;
             ppp_.reset();
-            tun_.reset();
+            stop_network();
             std::error_code ignored;
             timer_.cancel();
             retry_timer_.cancel();

@@ -1,8 +1,9 @@
 // `ec20ppp sim`: the simulated EC20 on the master side of a pty. The AT side answers like the
 // real modem (src/sim); after CONNECT the network side of PPP is our own engine in the EC20's
 // role (src/link presets); behind it, the network: as root a TUN of its own in a network
-// namespace of its own, so the kernel answers ping and real tools serve; without root a small
-// user-space endpoint that answers ICMP echo. Fault options make it misbehave on purpose.
+// namespace of its own, so the kernel answers ping and real tools serve; without root (or when the
+// TUN cannot be made) a user-space endpoint on lwIP (src/netstack) at the gateway address that
+// answers ICMP echo and serves TCP echo on one port. Fault options make it misbehave on purpose.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -16,6 +17,7 @@
 #include "app/logger.hpp"
 #include "link/framed_link.hpp"
 #include "link/presets.hpp"
+#include "netstack/user_space_network.hpp"
 #include "sim/at_responder.hpp"
 #include "tun/tun_device.hpp"
 
@@ -33,6 +35,7 @@ struct SimOptions {
     std::optional<Duration> silence_after, terminate_after, hangup_after, no_carrier_after;
     std::uint32_t seed = 1;
     bool kernel_network = true;  // a TUN in a namespace (root) instead of the user-space endpoint
+    std::uint16_t tcp_port = 5001;  // the user-space endpoint's TCP echo service
     std::string ifname = "sim%d";
     bool debug = false;
 };
@@ -59,7 +62,8 @@ private:
     void rearm_timer();
     void on_timer();
     void network_up(const link::Ipv4Up& up);
-    void answer_in_user_space(ByteView packet);
+    void start_user_space_network(Ipv4 peer);
+    void stop_network();
 
     asio::io_context& io_;
     asio::posix::stream_descriptor master_;
@@ -68,6 +72,7 @@ private:
     sim::AtResponder at_;
     std::unique_ptr<link::FramedLink> ppp_;
     std::unique_ptr<TunDevice> tun_;
+    std::unique_ptr<netstack::UserSpaceNetwork> user_space_;  // when there is no TUN
     std::array<std::uint8_t, 4096> buffer_{};
     asio::steady_timer timer_, retry_timer_, delay_timer_;
     std::deque<std::pair<TimePoint, Bytes>> delayed_;
