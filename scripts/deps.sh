@@ -11,6 +11,8 @@ packages=(
   liblwip-dev  # the simulator's user-space network endpoint (src/netstack)
   # tests: namespaces, ping and transfers through the link
   iproute2 iputils-ping socat procps
+  # interop tests: a real pppd inside User-Mode Linux; tshark reads our captures
+  user-mode-linux ppp kmod tshark
   # benchmarks (bench/, -DEC20PPP_BUILD_BENCH=ON)
   libbenchmark-dev
   # drivers/qmi tests: a stub module built against Debian's kernel headers, and cross for armhf
@@ -30,6 +32,8 @@ if ((${#missing[@]})); then
   fi
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # tshark's package asks whether non-root users may capture; answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
