@@ -14,7 +14,9 @@ namespace ec20ppp::app {
 enum class AuthChoice { automatic, chap, pap, none };
 enum class DefaultRoute { no, add, replace };
 enum class DnsMode { none, print, resolv_conf };
-enum class DataPlane { tun, none };
+// tun: IP through a TUN device, framed here; ppp: the kernel's PPP (/dev/ppp, ppp_async) frames
+// IP as pppd's data plane does; automatic: ppp where /dev/ppp works, else tun; none: negotiate only.
+enum class DataPlane { tun, none, ppp, automatic };
 // How to end the call: drop DTR, send +++ and ATH, or pick (DTR when the port has it).
 enum class HangupMethod { automatic, dtr, escape };
 

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <asio/write.hpp>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "app/exit_codes.hpp"
 #include "chat/script_parser.hpp"
+#include "hdlc/framer.hpp"
 #include "ipcp/ipv6cp.hpp"
 
 namespace ec20ppp::app {
@@ -68,12 +70,31 @@ int Dialer::run() {
             return exit_option_error;
         }
     }
+    if (!choose_data_plane()) return exit_code_;
     if (!open_port()) return exit_code_;
     if (!start_chat()) return exit_code_;
     read_serial();
     io_.run();
     teardown();
     return exit_code_ < 0 ? exit_fatal : exit_code_;
+}
+
+bool Dialer::choose_data_plane() {
+    plane_ = options_.data_plane;
+    if (plane_ != DataPlane::ppp && plane_ != DataPlane::automatic) return true;
+    auto why_not = PppDevice::probe();
+    if (plane_ == DataPlane::automatic) {
+        plane_ = why_not ? DataPlane::tun : DataPlane::ppp;
+        log_.notice(why_not ? "data plane: tun (no kernel PPP: " + *why_not + ")" : "data plane: ppp (/dev/ppp works: the kernel frames IP)");
+        return true;
+    }
+    if (why_not) {
+        log_.error("--data-plane ppp: " + *why_not + "; this kernel needs CONFIG_PPP and ppp_async, or use --data-plane tun");
+        exit_code_ = ::geteuid() == 0 ? exit_fatal : exit_not_root;
+        return false;
+    }
+    log_.notice("data plane: ppp (the kernel frames IP)");
+    return true;
 }
 
 bool Dialer::open_port() {
@@ -136,7 +157,8 @@ bool Dialer::start_chat() {
 // --- serial I/O ------------------------------------------------------------------------------
 
 void Dialer::read_serial() {
-    if (!port_ || !port_->is_open()) return;
+    // Once ppp_async owns the line there is nothing to read from the tty itself.
+    if (!port_ || !port_->is_open() || pppdev_) return;
     port_->stream().async_read_some(asio::buffer(read_buffer_), [this](std::error_code ec, std::size_t n) {
         if (ec) {
             if (ec != asio::error::operation_aborted) on_serial_error(ec);
@@ -154,6 +176,7 @@ void Dialer::on_serial_data(ByteView data) {
         chat_->feed(data, now, out);
         handle_chat(out);
     } else if ((stage_ == Stage::ppp || stage_ == Stage::closing) && ppp_) {
+        // (With N_PPP on the port the kernel takes every byte: nothing arrives here.)
         link::LinkEvents events;
         ppp_->receive_bytes(data, now, events);
         handle_link(events);
@@ -163,11 +186,18 @@ void Dialer::on_serial_data(ByteView data) {
 
 void Dialer::on_serial_error(std::error_code ec) {
     // EOF/EIO: the tty went away (modem reset, USB re-enumeration) or the pty's other end closed.
-    log_.error("Modem hangup: " + options_.device + " read failed (" + ec.message() + ")");
+    on_line_gone(options_.device + " read failed (" + ec.message() + ")");
+}
+
+void Dialer::on_line_gone(const std::string& why) {
+    if (stage_ == Stage::done) return;
+    log_.error("Modem hangup: " + why);
+    // The kernel's channel and unit go first: the tty must be back in N_TTY before it closes.
+    if (pppdev_) pppdev_->close();
     if (port_) port_->close();
-    if (ppp_ && ppp_->link().phase() != link::Phase::dead) {
+    if (link_ && link_->phase() != link::Phase::dead) {
         link::LinkEvents events;
-        ppp_->link().lower_down(Clock::now(), events);
+        link_->lower_down(Clock::now(), events);
         handle_link(events);
     }
     finish(stage_ == Stage::chat ? exit_connect_failed : exit_hangup, "the modem hung up");
@@ -237,14 +267,94 @@ void Dialer::handle_chat(chat::ChatOutputs& out) {
 void Dialer::start_ppp(Bytes leftover) {
     stage_ = Stage::ppp;
     chat_.reset();
-    ppp_ = std::make_unique<link::FramedLink>(link_config_for(options_), system_random);
-    log_.notice("Connect: PPP <--> " + options_.device);
     link::LinkEvents events;
+    if (plane_ == DataPlane::ppp) {
+        if (!start_kernel_data_plane()) {
+            if (stage_ != Stage::ppp) return;  // --data-plane ppp: the run ends
+        } else {
+            kernel_link_ = std::make_unique<link::Link>(link_config_for(options_), system_random);
+            link_ = kernel_link_.get();
+            log_.notice("Connect: " + pppdev_->name() + " <--> " + options_.device);
+            const TimePoint now = Clock::now();
+            link_->lower_up(now, events);
+            // Frames that arrived together with CONNECT, before ppp_async took the line over
+            // (typically the peer's first Configure-Request): unframe them here.
+            hdlc::Deframer deframer;
+            ByteView rest(leftover);
+            while (auto frame = deframer.next_frame(rest)) {
+                pcap_.write(false, frame->protocol, frame->info);
+                link_->receive(frame->protocol, frame->info, now, events);
+            }
+            handle_link(events);
+            rearm_timer();
+            return;
+        }
+    }
+    ppp_ = std::make_unique<link::FramedLink>(link_config_for(options_), system_random);
+    link_ = &ppp_->link();
+    log_.notice("Connect: PPP <--> " + options_.device);
     const TimePoint now = Clock::now();
-    ppp_->link().lower_up(now, events);
+    link_->lower_up(now, events);
     if (!leftover.empty()) ppp_->receive_bytes(leftover, now, events);
     handle_link(events);
     rearm_timer();
+}
+
+bool Dialer::start_kernel_data_plane() {
+    // No read may be pending on the tty while its line discipline changes.
+    std::error_code ignored;
+    port_->stream().cancel(ignored);
+    try {
+        pppdev_ = std::make_unique<PppDevice>(io_, port_->fd(), options_.ifname);
+        netlink_ = std::make_unique<Netlink>();
+        net_config_ = std::make_unique<NetConfig>(*netlink_, [this](std::string_view l) { log_.info(l); });
+    } catch (const std::exception& e) {
+        pppdev_.reset();
+        net_config_.reset();
+        netlink_.reset();
+        if (options_.data_plane == DataPlane::automatic) {
+            log_.warning(std::string("the kernel's PPP data plane could not start (") + e.what() + "): using tun");
+            plane_ = DataPlane::tun;
+            return false;
+        }
+        log_.error(std::string("--data-plane ppp: ") + e.what());
+        finish(::geteuid() == 0 ? exit_fatal : exit_not_root, e.what());
+        return false;
+    }
+    log_.notice("Using interface " + pppdev_->name());
+    kernel_lcp_configured_ = false;
+    pppdev_->async_read_packets([this](std::uint16_t protocol, ByteView info) { on_kernel_packet(protocol, info); },
+                                [this](std::error_code ec) { on_line_gone("the PPP channel ended (" + ec.message() + ")"); });
+    return true;
+}
+
+void Dialer::on_kernel_packet(std::uint16_t protocol, ByteView info) {
+    if (!link_ || (stage_ != Stage::ppp && stage_ != Stage::closing)) return;
+    pcap_.write(false, protocol, info);
+    link::LinkEvents events;
+    link_->receive(protocol, info, Clock::now(), events);
+    handle_link(events);
+    rearm_timer();
+}
+
+void Dialer::sync_kernel_config() {
+    if (!pppdev_ || !link_) return;
+    const bool opened = link_->lcp_opened();
+    if (opened == kernel_lcp_configured_) return;
+    kernel_lcp_configured_ = opened;
+    try {
+        if (opened) {
+            const auto& r = link_->lcp_result();
+            pppdev_->set_tx_config(r.tx_accm, r.tx_pfc, r.tx_acfc);
+            pppdev_->set_rx_config(r.rx_accm, r.our_mru);
+        } else {
+            // RFC 1662 §7.1: back to the defaults while LCP renegotiates.
+            pppdev_->set_tx_config(0xffffffff, false, false);
+            pppdev_->set_rx_config(0xffffffff, 1500);
+        }
+    } catch (const std::exception& e) {
+        log_.warning(std::string("configuring ppp_async: ") + e.what());
+    }
 }
 
 void Dialer::handle_link(link::LinkEvents& events) {
@@ -252,7 +362,12 @@ void Dialer::handle_link(link::LinkEvents& events) {
     for (auto& event : events) {
         if (auto* send = std::get_if<SendPacket>(&event)) {
             pcap_.write(true, send->protocol, send->packet);
-            ppp_->encode(*send, wire);
+            if (ppp_) {
+                ppp_->encode(*send, wire);
+            } else if (pppdev_ && !pppdev_->send(send->protocol, send->packet)) {
+                log_.debug("the kernel did not take a packet for " + pppdev_->name() + ": " +
+                           std::strerror(pppdev_->stats().last_write_error));
+            }
         } else if (auto* line = std::get_if<LogLine>(&event)) {
             log_.log(*line);
         } else if (auto* deliver = std::get_if<link::DeliverPacket>(&event)) {
@@ -278,12 +393,13 @@ void Dialer::handle_link(link::LinkEvents& events) {
         }
     }
     send_serial(std::move(wire));
+    sync_kernel_config();
 }
 
 void Dialer::rearm_timer() {
     std::optional<TimePoint> next;
     if (chat_) next = chat_->next_timeout();
-    if (ppp_) next = earliest(next, ppp_->link().next_timeout());
+    if (link_) next = earliest(next, link_->next_timeout());
     if (!next) {
         timer_.cancel();
         return;
@@ -301,9 +417,9 @@ void Dialer::on_timer() {
         chat_->on_timeout(now, out);
         handle_chat(out);
     }
-    if (ppp_) {
+    if (link_) {
         link::LinkEvents events;
-        ppp_->link().on_timeout(now, events);
+        link_->on_timeout(now, events);
         handle_link(events);
     }
     rearm_timer();
@@ -311,9 +427,17 @@ void Dialer::on_timer() {
 
 // --- the data plane and the host's network configuration ---------------------------------------
 
-bool Dialer::ensure_tun() {
-    if (tun_) return true;
-    if (options_.data_plane == DataPlane::none) return false;
+std::string Dialer::interface_name() const {
+    if (tun_) return tun_->name();
+    if (pppdev_) return pppdev_->name();
+    return "";
+}
+
+unsigned Dialer::interface_index() const { return tun_ ? tun_->ifindex() : pppdev_ ? pppdev_->ifindex() : 0; }
+
+bool Dialer::ensure_interface() {
+    if (tun_ || (pppdev_ && net_config_)) return true;
+    if (plane_ != DataPlane::tun) return false;
     try {
         tun_ = std::make_unique<TunDevice>(io_, options_.ifname);
         netlink_ = std::make_unique<Netlink>();
@@ -332,10 +456,10 @@ bool Dialer::ensure_tun() {
 void Dialer::start_tun_reading() {
     tun_->async_read_packets(
         [this](ByteView packet) {
-            if (!ppp_ || packet.empty()) return;
+            if (!link_ || packet.empty()) return;
             std::uint16_t protocol = (packet[0] >> 4) == 6 ? proto::ipv6 : proto::ip;
             link::LinkEvents events;
-            ppp_->link().send_ip(protocol, packet, events);
+            link_->send_ip(protocol, packet, events);
             handle_link(events);
         },
         [this](std::error_code ec) { log_.error("reading " + tun_->name() + " failed: " + ec.message()); });
@@ -343,14 +467,14 @@ void Dialer::start_tun_reading() {
 
 void Dialer::ipv4_up(const link::Ipv4Up& up) {
     ipv4_ = up;
-    if (!ensure_tun()) {
+    if (!ensure_interface()) {
         if (options_.data_plane == DataPlane::none) log_.notice("--data-plane none: not configuring any interface");
         if (options_.ping_count > 0 && options_.data_plane == DataPlane::none) finish(exit_ok, "done");
         return;
     }
     try {
-        unsigned ifindex = tun_->ifindex();
-        unsigned mtu = std::min<unsigned>(options_.mtu, ppp_->link().lcp_result().peer_mru);
+        unsigned ifindex = interface_index();
+        unsigned mtu = std::min<unsigned>(options_.mtu, link_->lcp_result().peer_mru);
         net_config_->set_mtu(ifindex, mtu);
         net_config_->add_ipv4_address(ifindex, to_ip(up.local), to_ip(up.remote));
         net_config_->set_link_up(ifindex);
@@ -388,9 +512,9 @@ void Dialer::ipv4_up(const link::Ipv4Up& up) {
 }
 
 void Dialer::ipv6_up(const link::Ipv6Up& up) {
-    if (!ensure_tun()) return;
+    if (!ensure_interface()) return;
     try {
-        unsigned ifindex = tun_->ifindex();
+        unsigned ifindex = interface_index();
         net_config_->set_link_up(ifindex);
         net_config_->add_ipv6_link_local(ifindex, ipv6_link_local(id_bytes(up.local_id)), ipv6_link_local(id_bytes(up.peer_id)));
     } catch (const std::exception& e) {
@@ -416,7 +540,7 @@ void Dialer::network_down() {
 void Dialer::run_script(const std::optional<std::filesystem::path>& script, const char* what) {
     if (!script || !ipv4_) return;
     // pppd's arguments: interface-name tty-device speed local-IP remote-IP ipparam.
-    std::string ifname = tun_ ? tun_->name() : "";
+    std::string ifname = interface_name();
     std::vector<std::string> args = {ifname, options_.device, std::to_string(options_.baud), to_string(ipv4_->local),
                                      to_string(ipv4_->remote), options_.ipparam};
     std::vector<std::string> env = {"IFNAME=" + ifname, "DEVICE=" + options_.device,
@@ -486,18 +610,18 @@ void Dialer::finish(int code, const std::string& why) {
         teardown();
         stop_loop();
     });
-    if (was_ppp && ppp_ && ppp_->link().phase() != link::Phase::dead) {
+    if (was_ppp && link_ && link_->phase() != link::Phase::dead) {
         // LCP Terminate-Request; the LinkEnded event (or the budget) continues the teardown.
         link::LinkEvents events;
-        ppp_->link().close(why.empty() ? "User request" : why, Clock::now(), events);
+        link_->close(why.empty() ? "User request" : why, Clock::now(), events);
         handle_link(events);
         if (stage_ == Stage::done) return;
         timer_.expires_after(kTerminateBudget);
         timer_.async_wait([this](std::error_code ec) {
             if (ec || stage_ == Stage::done) return;
-            if (ppp_) {
+            if (link_) {
                 link::LinkEvents down_events;
-                ppp_->link().lower_down(Clock::now(), down_events);
+                link_->lower_down(Clock::now(), down_events);
                 handle_link(down_events);
             }
             teardown();
@@ -525,6 +649,11 @@ void Dialer::teardown() {
     if (tun_) {
         tun_->close();
         tun_.reset();
+    }
+    if (pppdev_) {
+        // The unit (and pppN) goes away; the tty is back in N_TTY for the hang-up below.
+        pppdev_->close();
+        pppdev_.reset();
     }
     net_config_.reset();
     netlink_.reset();

@@ -20,6 +20,7 @@
 #include "netconf/net_config.hpp"
 #include "netconf/netlink.hpp"
 #include "netconf/resolv_conf.hpp"
+#include "pppdev/ppp_device.hpp"
 #include "serial/serial_port.hpp"
 #include "serial/uucp_lock.hpp"
 #include "tun/tun_device.hpp"
@@ -39,6 +40,8 @@ public:
 private:
     enum class Stage { chat, ppp, closing, done };
 
+    // Resolves --data-plane auto (and checks ppp) before the port is opened.
+    bool choose_data_plane();
     bool open_port();
     bool start_chat();
     void read_serial();
@@ -46,6 +49,13 @@ private:
     void on_serial_error(std::error_code ec);
     void handle_chat(chat::ChatOutputs& out);
     void start_ppp(Bytes leftover);
+    // The kernel's data plane: N_PPP on the port, the channel and a pppN unit. False when it
+    // could not be set up (then `auto` falls back to TUN; `ppp` ends the run).
+    bool start_kernel_data_plane();
+    void on_kernel_packet(std::uint16_t protocol, ByteView info);
+    // Hands what LCP negotiated (ACCM, PFC/ACFC, MRU) to ppp_async whenever LCP (re)opens.
+    void sync_kernel_config();
+    void on_line_gone(const std::string& why);
     void handle_link(link::LinkEvents& events);
     void rearm_timer();
     void on_timer();
@@ -55,7 +65,9 @@ private:
     void ipv4_up(const link::Ipv4Up& up);
     void ipv6_up(const link::Ipv6Up& up);
     void network_down();
-    bool ensure_tun();
+    bool ensure_interface();
+    std::string interface_name() const;
+    unsigned interface_index() const;
     void start_tun_reading();
     void run_script(const std::optional<std::filesystem::path>& script, const char* what);
     void reap_scripts();
@@ -86,7 +98,14 @@ private:
     asio::signal_set signals_;
 
     std::unique_ptr<chat::ChatEngine> chat_;
+    // The link controller: inside FramedLink (user-space framing, TUN) or on its own when the
+    // kernel frames (/dev/ppp). link_ points at whichever runs.
     std::unique_ptr<link::FramedLink> ppp_;
+    std::unique_ptr<link::Link> kernel_link_;
+    link::Link* link_ = nullptr;
+    DataPlane plane_ = DataPlane::tun;  // --data-plane with auto resolved
+    std::unique_ptr<PppDevice> pppdev_;
+    bool kernel_lcp_configured_ = false;
     PcapWriter pcap_;
 
     std::unique_ptr<TunDevice> tun_;
