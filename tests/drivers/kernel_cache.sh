@@ -16,24 +16,26 @@ stamp() { echo "$(stat -c %Y "$tarball")"; }
 
 case $what in
     cdc-wdm)
-        f=$cache/linux-source-6.1/drivers/usb/class/cdc-wdm.c
+        f=$cache/cdc-wdm/linux-source-6.1/drivers/usb/class/cdc-wdm.c
         if [[ ! -f $f || $(cat "$cache/cdc-wdm.stamp" 2>/dev/null) != "$(stamp)" ]]; then
-            tar -C "$cache" -xJf "$tarball" linux-source-6.1/drivers/usb/class/cdc-wdm.c
+            mkdir -p "$cache/cdc-wdm"
+            tar -C "$cache/cdc-wdm" -xJf "$tarball" linux-source-6.1/drivers/usb/class/cdc-wdm.c
             stamp >"$cache/cdc-wdm.stamp"
         fi
         echo "$f"
         ;;
     armhf)
         command -v arm-linux-gnueabihf-gcc >/dev/null || { echo "skip: no arm-linux-gnueabihf-gcc (apt-get install gcc-arm-linux-gnueabihf)" >&2; exit 77; }
-        src=$cache/linux-source-6.1
+        # Its own copy of the source: the cdc-wdm entry above may be in use by another test.
+        src=$cache/armhf-src/linux-source-6.1
         obj=$cache/armhf
         if [[ $(cat "$cache/armhf.stamp" 2>/dev/null) != "$(stamp)" ]]; then
-            rm -rf "$src" "$obj" "$cache/cdc-wdm.stamp"
-            tar -C "$cache" -xJf "$tarball"
+            rm -rf "$cache/armhf-src" "$obj"
+            mkdir -p "$cache/armhf-src"
+            tar -C "$cache/armhf-src" -xJf "$tarball"
             make -s -C "$src" O="$obj" ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- multi_v7_defconfig >&2
             make -s -C "$src" O="$obj" ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf- -j2 modules_prepare >&2
             stamp >"$cache/armhf.stamp"
-            stamp >"$cache/cdc-wdm.stamp"
         fi
         echo "$obj"
         ;;
