@@ -66,6 +66,26 @@ void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& p
     dial->add_option("--hangup", d.hangup, "How to end the call: drop DTR, or +++ then ATH (for ports without DTR)")
         ->transform(choices<HangupMethod>({{"auto", HangupMethod::automatic}, {"dtr", HangupMethod::dtr}, {"escape", HangupMethod::escape}}))
         ->option_text("auto|dtr|escape (=auto)");
+    // --persist (pppd's persist, maxfail, holdoff), with bounded exponential backoff.
+    dial->add_flag("--persist", d.persist.persist, "Dial again when the connection ends or a dial fails");
+    dial->add_option("--max-fail", d.persist.max_fail, "With --persist: give up after N failed attempts in a row (0: never)")
+        ->capture_default_str();
+    auto to_ms = [](double s) { return Duration(static_cast<Duration::rep>(s * 1000)); };
+    dial->add_option_function<double>("--holdoff", [&d, to_ms](double s) { d.persist.holdoff = to_ms(s); },
+                                      "Seconds before dialing again; doubles after each failure (with jitter)")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->default_str("1");
+    dial->add_option_function<double>("--max-holdoff", [&d, to_ms](double s) { d.persist.max_holdoff = to_ms(s); },
+                                      "The longest wait between attempts")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->default_str("60");
+    dial->add_option("--modem-reset-after", d.persist.modem_reset_after,
+                     "With --persist: reset the modem (AT+CFUN=1,1) after K failed attempts in a row (0: never)")
+        ->capture_default_str();
+    dial->add_option_function<double>("--device-wait", [&d, to_ms](double s) { d.device_wait = to_ms(s); },
+                                      "Seconds to wait for the port to appear (after a reset or USB re-enumeration)")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->default_str("60");
     dial->add_option("--ping", d.ping_count, "Ping the peer N times through the link once IP is up, then hang up");
     dial->add_option("--pcap", d.pcap, "Write every PPP packet to this pcap file (Wireshark reads it)");
     dial->add_option("--lock-dir", d.lock_dir, "Where the UUCP lock file goes")->capture_default_str();

@@ -20,6 +20,15 @@ enum class DataPlane { tun, none, ppp, automatic };
 // How to end the call: drop DTR, send +++ and ATH, or pick (DTR when the port has it).
 enum class HangupMethod { automatic, dtr, escape };
 
+// --persist and friends (pppd's persist, maxfail, holdoff).
+struct PersistOptions {
+    bool persist = false;
+    unsigned max_fail = 10;  // consecutive failed attempts before giving up; 0 = never give up (pppd's maxfail)
+    Duration holdoff{std::chrono::seconds(1)};       // wait before the first retry (pppd's holdoff)
+    Duration max_holdoff{std::chrono::seconds(60)};  // the exponential backoff stops growing here
+    unsigned modem_reset_after = 0;                  // reset the modem (AT+CFUN=1,1) after K failures in a row; 0 = never
+};
+
 struct DialOptions {
     std::string apn;
     std::string device = "/dev/ttyUSB2";
@@ -46,6 +55,10 @@ struct DialOptions {
     unsigned ping_count = 0;  // ping the peer this many times after IP-up, then hang up
     std::filesystem::path lock_dir = "/var/lock";
     std::string ipparam;
+    PersistOptions persist;
+    // How long to wait for the tty to (re)appear: at start and after a modem reset or USB
+    // re-enumeration.
+    Duration device_wait{std::chrono::seconds(60)};
     // `--device sim`: dial a simulator started on a private pty, in namespaces of its own.
     bool simulated() const { return device == "sim"; }
 };

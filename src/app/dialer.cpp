@@ -467,6 +467,7 @@ void Dialer::start_tun_reading() {
 
 void Dialer::ipv4_up(const link::Ipv4Up& up) {
     ipv4_ = up;
+    was_up_ = true;
     if (!ensure_interface()) {
         if (options_.data_plane == DataPlane::none) log_.notice("--data-plane none: not configuring any interface");
         if (options_.ping_count > 0 && options_.data_plane == DataPlane::none) finish(exit_ok, "done");
@@ -588,6 +589,7 @@ void Dialer::reap_scripts() {
 
 void Dialer::on_signal(int signo) {
     log_.notice(std::string("Terminating on signal ") + std::to_string(signo));
+    signalled_ = true;
     finish(exit_user_request, "User request");
     // Another signal while closing: stop waiting for the modem at once.
     signals_.async_wait([this](std::error_code ec, int) {

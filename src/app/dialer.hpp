@@ -36,6 +36,10 @@ public:
 
     // Runs until the connection ends; returns pppd's exit status.
     int run();
+    // Whether IP came up during the run (for --persist: a dropped connection is not a failure).
+    bool was_up() const { return was_up_; }
+    // Whether the run ended because of SIGINT/SIGTERM/SIGHUP.
+    bool signalled() const { return signalled_; }
 
 private:
     enum class Stage { chat, ppp, closing, done };
@@ -116,6 +120,8 @@ private:
     std::unique_ptr<Pinger> pinger_;
     std::vector<std::pair<std::unique_ptr<ChildProcess>, TimePoint>> scripts_;
     std::string peer_name_;
+    bool was_up_ = false;
+    bool signalled_ = false;
 };
 
 }  // namespace ec20ppp::app

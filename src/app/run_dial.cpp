@@ -9,12 +9,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <cstring>
 
 #include "app/commands.hpp"
 #include "app/dialer.hpp"
 #include "app/exit_codes.hpp"
+#include "app/retry_policy.hpp"
 #include "netconf/netlink.hpp"
+#include "serial/device_watch.hpp"
+#include "serial/serial_port.hpp"
 
 namespace ec20ppp::app {
 
@@ -88,15 +92,91 @@ bool start_simulator(DialOptions& o, const Logger& log, SimChild& child) {
     return true;
 }
 
+volatile bool g_stop_waiting = false;
+void on_stop_signal(int) { g_stop_waiting = true; }
+
+// Between attempts the Dialer's own signal handling is gone: a signal must still end us at once.
+void install_wait_signals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(s, &sa, nullptr);
+}
+
+// Sleeps `d`, returning false early if a signal asked us to stop.
+bool interruptible_sleep(Duration d) {
+    const TimePoint until = Clock::now() + d;
+    while (!g_stop_waiting && Clock::now() < until) ::usleep(20000);
+    return !g_stop_waiting;
+}
+
+void system_random_bytes(std::span<std::uint8_t> out) {
+    std::ifstream urandom("/dev/urandom", std::ios::binary);
+    urandom.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+}
+
+// AT+CFUN=1,1: the EC20 restarts, drops off USB and comes back (its ttys re-enumerate).
+void reset_modem(const DialOptions& o, const Logger& log) {
+    try {
+        asio::io_context io;
+        SerialPort port(io, o.device, o.baud);
+        port.flush();
+        const std::string command = "AT+CFUN=1,1\r";
+        ssize_t ignored = ::write(port.fd(), command.data(), command.size());
+        (void)ignored;
+        log.notice("sent AT+CFUN=1,1 to reset the modem");
+        ::usleep(500000);  // let it answer before we close the port under it
+    } catch (const std::exception& e) {
+        log.warning(std::string("could not reset the modem: ") + e.what());
+    }
+}
+
 }  // namespace
 
 int run_dial(DialOptions o) {
     Logger log(o.debug ? LogLevel::debug : LogLevel::info);
     SimChild child;
     if (o.simulated() && !start_simulator(o, log, child)) return exit_fatal;
-    asio::io_context io;
-    Dialer dialer(io, std::move(o), log);
-    return dialer.run();
+    RetryPolicy policy(o.persist, system_random_bytes);
+    for (unsigned attempt = 1;; ++attempt) {
+        if (!o.simulated() && !std::filesystem::exists(o.device)) {
+            // Unplugged, resetting, or re-enumerating: wait for udev to bring it back.
+            log.notice("waiting up to " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.device_wait).count()) +
+                       " s for " + o.device + " to appear");
+            install_wait_signals();
+            if (!wait_for_path(o.device, o.device_wait, &g_stop_waiting)) {
+                if (g_stop_waiting) return exit_user_request;
+                log.error(o.device + " did not appear: check that the modem is powered and plugged in (lsusb should list 2c7c:0125)");
+                if (!o.persist.persist) return exit_open_failed;
+                auto d = policy.after_attempt(exit_open_failed, false);
+                log.notice(d.explanation);
+                if (!d.retry) return exit_open_failed;
+                if (!interruptible_sleep(d.wait)) return exit_user_request;
+                continue;
+            }
+        }
+        if (o.persist.persist && attempt > 1) log.notice("attempt " + std::to_string(attempt));
+        int code;
+        bool was_up, signalled;
+        {
+            asio::io_context io;
+            Dialer dialer(io, o, log);
+            code = dialer.run();
+            was_up = dialer.was_up();
+            signalled = dialer.signalled();
+        }
+        if (signalled || !o.persist.persist) return code;
+        auto decision = policy.after_attempt(code, was_up);
+        log.notice("connection attempt ended (exit status " + std::to_string(code) + "): " + decision.explanation);
+        if (!decision.retry) return code;
+        install_wait_signals();
+        if (decision.reset_modem && !o.simulated()) {
+            reset_modem(o, log);
+            // The tty disappears while the modem restarts; give it a moment before looking.
+            if (!interruptible_sleep(std::chrono::seconds(2))) return exit_user_request;
+        }
+        if (!interruptible_sleep(decision.wait)) return exit_user_request;
+    }
 }
 
 }  // namespace ec20ppp::app

@@ -175,6 +175,7 @@ void SimServer::flush_delayed() {
 
 void SimServer::network_up(const link::Ipv4Up& up) {
     running_since_ = Clock::now();
+    terminated_ = dropped_ = false;
     log_.notice("client is up: " + to_string(up.remote) + ", network side " + to_string(options_.gateway));
     stop_network();  // IPCP renegotiated: start the network side afresh for the new peer
     if (!options_.kernel_network) {
@@ -244,7 +245,12 @@ void SimServer::rearm_timer() {
     next = earliest(next, at_.next_timeout());
     if (user_space_) next = earliest(next, user_space_->next_timeout());  // lwIP keeps timers 100 ms apart at most
     if (running_since_) {
-        for (const auto& fault : {options_.silence_after, options_.terminate_after, options_.hangup_after, options_.no_carrier_after})
+        // Only faults still to come: a past deadline would spin the timer.
+        const std::optional<Duration> pending[] = {silent_ ? std::nullopt : options_.silence_after,
+                                                   terminated_ ? std::nullopt : options_.terminate_after,
+                                                   options_.hangup_after,
+                                                   dropped_ ? std::nullopt : options_.no_carrier_after};
+        for (const auto& fault : pending)
             if (fault) next = earliest(next, *running_since_ + *fault);
     }
     if (!next) return;
@@ -271,15 +277,15 @@ void SimServer::on_timer() {
             log_.notice("fault: falling silent");
             silent_ = true;
         }
-        if (due(options_.terminate_after)) {
-            options_.terminate_after.reset();
+        if (!terminated_ && due(options_.terminate_after)) {
+            terminated_ = true;  // once per call: the next call is terminated again
             log_.notice("fault: the network terminates the link");
             link::LinkEvents events;
             ppp_->link().close("Network terminated the call", now, events);
             handle_link(events);
         }
-        if (due(options_.no_carrier_after)) {
-            options_.no_carrier_after.reset();
+        if (!dropped_ && due(options_.no_carrier_after)) {
+            dropped_ = true;
             log_.notice("fault: the call drops (NO CARRIER)");
             end_call("radio link lost");
         }

@@ -79,6 +79,7 @@ private:
     std::mt19937 rng_;
     std::optional<TimePoint> running_since_;
     bool silent_ = false;
+    bool terminated_ = false, dropped_ = false;  // faults already applied to this call
     bool hung_up_ = false;
     bool host_present_ = true;
 };

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # One integration case: cases.sh CASE /path/to/ec20ppp
+# (No "cmd | grep -q" here: with pipefail, grep quitting early kills cmd with SIGPIPE and the
+# pipeline fails at random. Grep captured output instead.)
 # The simulator serves in namespace $NET, the dialer runs in namespace $CLI; packets only ever
 # flow between the two, over the pty, inside namespaces this script creates and removes.
 set -uo pipefail
@@ -20,7 +22,7 @@ cleanup() {
   ip netns pids "$NET" 2>/dev/null | xargs -r kill -9 2>/dev/null
   ip netns del "$CLI" 2>/dev/null
   ip netns del "$NET" 2>/dev/null
-  rm -rf "$TMP"
+  [[ -n ${KEEP:-} ]] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 
@@ -103,9 +105,9 @@ dial_ping_and_teardown)
   dial --default-route replace --dns "resolv-conf=$TMP/resolv.conf" --ifname ec20t0 --debug
   wait_log "$TMP/dial.log" "secondary DNS address 58.240.57.33" 15
   wait_log "$TMP/dial.log" "wrote the DNS servers" 5
-  ip -n "$CLI" addr show dev ec20t0 | grep -q "inet 10.18.14.216 peer 10.64.64.64/32" || fail "address not set: $(ip -n "$CLI" addr show dev ec20t0)"
-  ip -n "$CLI" route show default | grep -q "dev ec20t0" || fail "default route not ours: $(ip -n "$CLI" route)"
-  ip -n "$CLI" route show default | grep -q "prev0" && fail "the previous default route was not replaced"
+  grep -q "inet 10.18.14.216 peer 10.64.64.64/32" <<<"$(ip -n "$CLI" addr show dev ec20t0)" || fail "address not set: $(ip -n "$CLI" addr show dev ec20t0)"
+  grep -q "dev ec20t0" <<<"$(ip -n "$CLI" route show default)" || fail "default route not ours: $(ip -n "$CLI" route)"
+  grep -q "prev0" <<<"$(ip -n "$CLI" route show default)" && fail "the previous default route was not replaced"
   grep -q "nameserver 221.6.4.66" "$TMP/resolv.conf" || fail "resolv.conf not written"
   ip netns exec "$CLI" ping -c 3 -i 0.2 -W 2 10.64.64.64 >"$TMP/ping.log" 2>&1 || fail "ping through the link failed"
   ls "$TMP/lock"/LCK..* >/dev/null 2>&1 || fail "no UUCP lock while dialed"
@@ -147,6 +149,19 @@ transfer_10mib)
   [[ "$(sha256sum <"$TMP/up.bin")" == "$(sha256sum <"$TMP/up.recv")" ]] || fail "upload checksum differs"
   kill -TERM "$DIAL_PID"; wait "$DIAL_PID"
   pass "10 MiB down and 10 MiB up, checksums equal, ${elapsed_ms} ms"
+  ;;
+
+user_space_network)
+  # The simulator without a TUN (as without root): lwIP answers ping and echoes TCP on 5001.
+  start_sim --user-space
+  head -c $((1024 * 1024)) /dev/urandom >"$TMP/echo.bin"
+  dial --default-route no --ifname ec20t0
+  wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 15
+  ip netns exec "$CLI" ping -c 3 -i 0.2 -W 2 10.64.64.64 >"$TMP/ping.log" 2>&1 || fail "ping to the user-space endpoint failed"
+  timeout 30 ip netns exec "$CLI" socat -t 10 STDIO TCP:10.64.64.64:5001 <"$TMP/echo.bin" >"$TMP/echo.recv" || fail "TCP echo failed"
+  cmp -s "$TMP/echo.bin" "$TMP/echo.recv" || fail "the echo differs ($(stat -c %s "$TMP/echo.recv") bytes back)"
+  kill -TERM "$DIAL_PID"; wait "$DIAL_PID"
+  pass "ping and 1 MiB of TCP echo through the user-space network"
   ;;
 
 lock_held)
@@ -286,6 +301,43 @@ noisy_line_and_pcap)
   [[ $linktype == 204 ]] || fail "link type $linktype, expected 204 (PPP with direction)"
   (( $(stat -c %s "$TMP/dial.pcap") > 500 )) || fail "the capture is nearly empty"
   pass "noisy line came up, $received/5 pings; pcap written"
+  ;;
+
+persist_reconnects)
+  # The network ends the call after 1 s; under --persist the dialer comes back by itself, and a
+  # signal while it waits between attempts still ends it at once.
+  start_sim --terminate-after 1
+  dial --data-plane none --persist --holdoff 0.2 --max-fail 3
+  wait_log "$TMP/dial.log" "attempt 3" 30
+  [[ $(grep -c "local  IP address 10.18.14.216" "$TMP/dial.log") -ge 2 ]] || fail "IP did not come up again"
+  grep -q "dialing again in" "$TMP/dial.log" || fail "no reason logged for the retry"
+  kill -TERM "$DIAL_PID"; wait "$DIAL_PID"; CODE=$?
+  [[ $CODE -eq 5 ]] || fail "exit code $CODE after SIGTERM, expected 5"
+  pass "reconnected after each network termination"
+  ;;
+
+persist_device_returns)
+  # The pty vanishes (like a USB re-enumeration) and comes back under the same name: the dialer
+  # waits for it and dials again.
+  start_sim --hangup-after 1
+  dial --data-plane none --persist --holdoff 0.2 --device-wait 20
+  wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 15
+  wait_log "$TMP/dial.log" "Modem hangup" 10
+  for _ in $(seq 100); do [[ -L $TMP/tty ]] || break; sleep 0.05; done
+  sleep 0.5
+  start_sim
+  wait_log "$TMP/dial.log" "attempt 2" 20
+  for _ in $(seq 200); do [[ $(grep -c "local  IP address 10.18.14.216" "$TMP/dial.log") -ge 2 ]] && break; sleep 0.05; done
+  [[ $(grep -c "local  IP address 10.18.14.216" "$TMP/dial.log") -ge 2 ]] || fail "IP did not come up on the returned device"
+  kill -TERM "$DIAL_PID"; wait "$DIAL_PID"
+  pass "waited for the device and dialed again"
+  ;;
+
+persist_gives_up)
+  start_sim --no-carrier
+  dial_to_end 60 --data-plane none --persist --holdoff 0.1 --max-fail 3
+  expect_code 8 "giving up after 3 failed attempts"
+  pass "gave up after --max-fail attempts with the last status"
   ;;
 
 bad_options)
