@@ -108,7 +108,9 @@ void add_sim(CLI::App& app, SimCommandOptions& s, std::string& address, std::str
     sim->footer("Example: ec20ppp sim --link /tmp/ec20 &  ec20ppp dial --apn 3gnet --device /tmp/ec20");
     sim->add_option("--link", s.link, "Path of a symlink to the pty the dialer opens")->required();
     sim->add_option("--netns", s.netns, "Serve the network side in this named network namespace (ip netns add NAME)");
-    sim->add_flag("--user-space", s.user_space, "Answer ping in user space even as root (no TUN)");
+    sim->add_flag("--user-space", s.user_space,
+                  "Serve the network in user space even as root (no TUN): ping and a TCP echo service");
+    sim->add_option("--tcp-port", s.sim.tcp_port, "TCP port of the user-space network's echo service")->capture_default_str();
     sim->add_option("--address", address, "Address given to the client")->default_str("10.18.14.216");
     sim->add_option("--dns1", dns1, "Primary DNS given to the client ('' for none)")->default_str("221.6.4.66");
     sim->add_option("--dns2", dns2, "Secondary DNS given to the client ('' for none)")->default_str("58.240.57.33");

@@ -38,7 +38,7 @@ int run_sim(SimCommandOptions o) {
     if (!o.netns.empty()) {
         if (!join_netns(o.netns, log)) return exit_option_error;
     } else if (o.sim.kernel_network && ::unshare(CLONE_NEWNET) != 0) {
-        log.warning(std::string("cannot make a network namespace (") + std::strerror(errno) + "): answering ping in user space");
+        log.warning(std::string("cannot make a network namespace (") + std::strerror(errno) + "): serving the network in user space (ping, TCP echo)");
         o.sim.kernel_network = false;
     }
     int master = -1, slave = -1;
