@@ -1,5 +1,6 @@
 #include "app/dial_options.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,6 +50,11 @@ std::optional<std::string> finish_dial_options(DialOptions& o, const char* env_p
         if (check) return check;
     }
     if (o.password_file) {
+        // A secret others can read is no longer a secret (pppd refuses such secrets files too).
+        struct stat st {};
+        if (::stat(o.password_file->c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+            return "--password-file " + o.password_file->string() +
+                   " can be read by other users: chmod 600 it (and keep it owned by the user running ec20ppp)";
         // The first line of the file; a trailing newline is not part of the secret.
         std::ifstream in(*o.password_file);
         std::string line;

@@ -65,6 +65,9 @@ int Dialer::run() {
     if (options_.pcap) {
         try {
             pcap_.open(*options_.pcap);
+            log_.warning("--pcap " + options_.pcap->string() +
+                         " records every packet, including the CHAP exchange (a hash an attacker can try passwords "
+                         "against) and PAP's password in clear: keep the file private");
         } catch (const std::exception& e) {
             log_.error(e.what());
             return exit_option_error;

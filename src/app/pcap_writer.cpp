@@ -1,7 +1,14 @@
 #include "app/pcap_writer.hpp"
 
 #include <pcap/pcap.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <stdexcept>
 
@@ -13,8 +20,21 @@ void PcapWriter::open(const std::filesystem::path& path) {
     close();
     pcap_ = pcap_open_dead(DLT_PPP_WITH_DIR, 65535);
     if (!pcap_) throw std::runtime_error("--pcap: libpcap could not start a capture");
-    dumper_ = pcap_dump_open(pcap_, path.c_str());
+    // The capture holds the CHAP exchange (and PAP's password): private to its owner, and never
+    // written through a symlink someone planted in its place.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE* file = fd >= 0 ? ::fdopen(fd, "wb") : nullptr;
+    if (!file) {
+        std::string reason = std::strerror(errno);
+        if (fd >= 0) ::close(fd);
+        pcap_close(pcap_);
+        pcap_ = nullptr;
+        throw std::runtime_error("--pcap " + path.string() + ": " + reason);
+    }
+    ::fchmod(fd, 0600);
+    dumper_ = pcap_dump_fopen(pcap_, file);
     if (!dumper_) {
+        ::fclose(file);
         std::string reason = pcap_geterr(pcap_);
         pcap_close(pcap_);
         pcap_ = nullptr;

@@ -275,11 +275,15 @@ SCRIPT
   grep -q "^down ec20t0 " "$TMP/script.out" || fail "ip-down did not run"
   grep -q "s3cret" "$TMP/dial.log" && fail "the password appeared in the log"
   # The same password from a file; a wrong one is refused (exit 19).
-  printf 's3cret\n' >"$TMP/pw"
+  printf 's3cret\n' >"$TMP/pw"; chmod 600 "$TMP/pw"
   # (--ping with --data-plane none ends the dial with status 0 once IP is up.)
   dial_to_end 30 --data-plane none --password-file "$TMP/pw" --ping 1
   expect_code 0 "local  IP address 10.18.14.216"
   printf 'wrong\n' >"$TMP/pw"
+  chmod 644 "$TMP/pw"
+  dial_to_end 30 --data-plane none --password-file "$TMP/pw"
+  expect_code 2 "chmod 600"
+  chmod 600 "$TMP/pw"
   dial_to_end 30 --data-plane none --password-file "$TMP/pw"
   expect_code 19 "authenticate"
   pass "scripts got pppd's arguments and environment; passwords from env and file"
@@ -300,6 +304,8 @@ noisy_line_and_pcap)
   [[ $magic == a1b2c3d4 ]] || fail "not a pcap file (magic $magic)"
   [[ $linktype == 204 ]] || fail "link type $linktype, expected 204 (PPP with direction)"
   (( $(stat -c %s "$TMP/dial.pcap") > 500 )) || fail "the capture is nearly empty"
+  [[ $(stat -c %a "$TMP/dial.pcap") == 600 ]] || fail "the capture is readable by others"
+  grep -q "records every packet, including the CHAP exchange" "$TMP/dial.log" || fail "no warning about what the capture holds"
   pass "noisy line came up, $received/5 pings; pcap written"
   ;;
 
