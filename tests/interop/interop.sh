@@ -17,11 +17,30 @@ CLI=ec20i-$$-cli
 NET=ec20i-$$-net
 PIDS=()
 UML_PGID=
+UML_GROUP=
+WATCHDOG=
+
+# kill_uml GROUP: kills UML's process group, but only while GROUP is still our UML (its umid on
+# the command line), never a group whose number was reused after UML ended.
+kill_uml() {
+  grep -qa "umid=ec20ppp-$$" "/proc/$1/cmdline" 2>/dev/null && kill -9 -- "-$1" 2>/dev/null
+}
 
 cleanup() {
   # UML runs as a process group of its own (its kernel thread and one host process per UML
   # process): kill the whole group, then the helpers and namespaces.
+  # UML's kernel process makes a session of its own (so it is not in `timeout`'s group) with
+  # one host process per UML process: kill that whole group, then `timeout` and the watchdog.
+  [[ -z $UML_GROUP && -f $TMP/uml/ec20ppp-$$/pid ]] && UML_GROUP=$(cat "$TMP/uml/ec20ppp-$$/pid")
+  if [[ -n $UML_GROUP ]] && kill_uml "$UML_GROUP"; then
+    # Traced UML processes take a moment to die: do not leave before they are gone.
+    for _ in $(seq 40); do kill -0 -- "-$UML_GROUP" 2>/dev/null || break; sleep 0.05; done
+  fi
   [[ -n $UML_PGID ]] && kill -9 -- "-$UML_PGID" 2>/dev/null
+  if [[ -n $WATCHDOG ]]; then
+    pkill -9 -P "$WATCHDOG" 2>/dev/null  # its sleep
+    kill -9 "$WATCHDOG" 2>/dev/null
+  fi
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   for ns in "$CLI" "$NET"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
@@ -70,7 +89,17 @@ uml_start() {
   UML_PID=$!
   UML_PGID=$UML_PID
   for _ in $(seq 400); do
-    grep -q "UML-READY" "$TMP/uml.log" 2>/dev/null && { UML_BOOT_MS=$(ms_since "$UML_START"); return 0; }
+    if grep -q "UML-READY" "$TMP/uml.log" 2>/dev/null; then
+      UML_BOOT_MS=$(ms_since "$UML_START")
+      UML_GROUP=$(cat "$TMP/uml/ec20ppp-$$/pid" 2>/dev/null)
+      [[ -n $UML_GROUP ]] || fail "UML wrote no pid file under $TMP/uml"
+      # `timeout` kills only UML's kernel process: this kills all of UML even if this script is
+      # itself killed (e.g. by CTest's TIMEOUT) before its trap runs.
+      (sleep "$UML_LIMIT"; kill_uml "$UML_GROUP") >/dev/null 2>&1 &
+      WATCHDOG=$!
+      disown
+      return 0
+    fi
     grep -q "UML-FAIL" "$TMP/uml.log" 2>/dev/null && fail "UML started but: $(grep -m1 UML-FAIL "$TMP/uml.log")"
     kill -0 "$UML_PID" 2>/dev/null || fail "UML could not start (exit $(wait "$UML_PID"; echo $?)): $(tail -n 5 "$TMP/uml.log")"
     sleep 0.05
@@ -82,7 +111,7 @@ uml_start() {
 uml_wait_end() {
   local limit=$1
   for _ in $(seq $((limit * 20))); do
-    kill -0 "$UML_PID" 2>/dev/null || { wait "$UML_PID" 2>/dev/null; UML_PGID=; return 0; }
+    kill -0 "$UML_PID" 2>/dev/null || { wait "$UML_PID" 2>/dev/null; UML_PGID=; UML_GROUP=; return 0; }
     sleep 0.05
   done
   fail "UML did not halt within ${limit}s"
