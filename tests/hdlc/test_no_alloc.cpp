@@ -15,13 +15,22 @@ std::atomic<std::size_t> g_allocations{0};
 
 // Replacing the global allocation functions is allowed by [replacement.functions]; only the
 // plain forms are replaced, every other form forwards to them by default.
-void* operator new(std::size_t size) {
+// Out of line, so GCC (with -fsanitize=address) does not pair an inlined new with free() and
+// fail the build with -Wmismatched-new-delete.
+namespace {
+[[gnu::noinline]] void* counted_malloc(std::size_t size) {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    return std::malloc(size == 0 ? 1 : size);
+}
+[[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
+}  // namespace
+
+void* operator new(std::size_t size) {
+    if (void* p = counted_malloc(size)) return p;
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { release(p); }
+void operator delete(void* p, std::size_t) noexcept { release(p); }
 
 namespace ec20ppp::hdlc {
 namespace {
