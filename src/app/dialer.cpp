@@ -285,7 +285,6 @@ void Dialer::start_ppp(Bytes leftover) {
             hdlc::Deframer deframer;
             ByteView rest(leftover);
             while (auto frame = deframer.next_frame(rest)) {
-                pcap_.write(false, frame->protocol, frame->info);
                 link_->receive(frame->protocol, frame->info, now, events);
             }
             handle_link(events);
@@ -333,8 +332,7 @@ bool Dialer::start_kernel_data_plane() {
 
 void Dialer::on_kernel_packet(std::uint16_t protocol, ByteView info) {
     if (!link_ || (stage_ != Stage::ppp && stage_ != Stage::closing)) return;
-    pcap_.write(false, protocol, info);
-    link::LinkEvents events;
+    link::LinkEvents events;  // the capture records it from the link's ControlReceived event
     link_->receive(protocol, info, Clock::now(), events);
     handle_link(events);
     rearm_timer();
@@ -373,6 +371,8 @@ void Dialer::handle_link(link::LinkEvents& events) {
             }
         } else if (auto* line = std::get_if<LogLine>(&event)) {
             log_.log(*line);
+        } else if (auto* received = std::get_if<link::ControlReceived>(&event)) {
+            pcap_.write(false, received->protocol, received->packet);
         } else if (auto* deliver = std::get_if<link::DeliverPacket>(&event)) {
             pcap_.write(false, deliver->protocol, deliver->packet);
             if (tun_) tun_->write_packet(deliver->packet);

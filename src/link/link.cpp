@@ -412,7 +412,10 @@ void Link::send_protocol_reject(std::uint16_t protocol, ByteView info, LinkEvent
 void Link::receive(std::uint16_t protocol, ByteView info, TimePoint now, LinkEvents& out) {
     if (last_received_) last_received_ = now;
     const bool control = protocol >= 0x8000;
-    if (control) log(LogLevel::debug, "rcvd [" + describe(protocol, info) + "]", out);
+    if (control) {
+        out.emplace_back(ControlReceived{protocol, Bytes(info.begin(), info.end())});
+        log(LogLevel::debug, "rcvd [" + describe(protocol, info) + "]", out);
+    }
 
     if (protocol == proto::lcp) {
         auto pkt = ppp::ControlPacketView::parse(info);

@@ -103,8 +103,15 @@ struct DeliverPacket {
     Bytes packet;
 };
 
+// A control packet (LCP, IPCP, IPV6CP, CHAP, PAP, ...) as it arrived from the peer, for captures
+// (--pcap records both directions). Data packets are reported as DeliverPacket instead.
+struct ControlReceived {
+    std::uint16_t protocol = 0;
+    Bytes packet;
+};
+
 using LinkEvent = std::variant<SendPacket, LogLine, Ipv4Up, Ipv4Down, Ipv6Up, Ipv6Down, AuthResult,
-                               LinkEnded, DeliverPacket>;
+                               LinkEnded, DeliverPacket, ControlReceived>;
 using LinkEvents = std::vector<LinkEvent>;
 
 struct LinkStats {

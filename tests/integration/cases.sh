@@ -305,6 +305,10 @@ noisy_line_and_pcap)
   [[ $linktype == 204 ]] || fail "link type $linktype, expected 204 (PPP with direction)"
   (( $(stat -c %s "$TMP/dial.pcap") > 500 )) || fail "the capture is nearly empty"
   [[ $(stat -c %a "$TMP/dial.pcap") == 600 ]] || fail "the capture is readable by others"
+  # Both directions: direction octet 0 (received) and 1 (sent) records with LCP (c0 21) after it.
+  dump=$(od -An -tx1 -v -w1 "$TMP/dial.pcap" | tr -d ' \n')
+  grep -q "00ff03c021" <<<"$dump" || fail "no received LCP packet in the capture"
+  grep -q "01ff03c021" <<<"$dump" || fail "no sent LCP packet in the capture"
   grep -q "records every packet, including the CHAP exchange" "$TMP/dial.log" || fail "no warning about what the capture holds"
   pass "noisy line came up, $received/5 pings; pcap written"
   ;;
