@@ -83,7 +83,7 @@ void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& p
                      "With --persist: reset the modem (AT+CFUN=1,1) after K failed attempts in a row (0: never)")
         ->capture_default_str();
     dial->add_option_function<double>("--device-wait", [&d, to_ms](double s) { d.device_wait = to_ms(s); },
-                                      "Seconds to wait for the port to appear (after a reset or USB re-enumeration)")
+                                      "With --persist: seconds to wait for the port to appear (after a reset or USB re-enumeration)")
         ->check(CLI::Range(0.0, 86400.0))
         ->default_str("60");
     dial->add_option("--ping", d.ping_count, "Ping the peer N times through the link once IP is up, then hang up");

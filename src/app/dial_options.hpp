@@ -56,8 +56,8 @@ struct DialOptions {
     std::filesystem::path lock_dir = "/var/lock";
     std::string ipparam;
     PersistOptions persist;
-    // How long to wait for the tty to (re)appear: at start and after a modem reset or USB
-    // re-enumeration.
+    // With --persist, how long to wait for the tty to (re)appear: at start and after a modem
+    // reset or USB re-enumeration.
     Duration device_wait{std::chrono::seconds(60)};
     // `--device sim`: dial a simulator started on a private pty, in namespaces of its own.
     bool simulated() const { return device == "sim"; }

@@ -139,7 +139,9 @@ int run_dial(DialOptions o) {
     if (o.simulated() && !start_simulator(o, log, child)) return exit_fatal;
     RetryPolicy policy(o.persist, system_random_bytes);
     for (unsigned attempt = 1;; ++attempt) {
-        if (!o.simulated() && !std::filesystem::exists(o.device)) {
+        // Without --persist a missing port fails at once (exit 7, like pppd): a mistyped path
+        // must not look like a hang.
+        if (!o.simulated() && o.persist.persist && !std::filesystem::exists(o.device)) {
             // Unplugged, resetting, or re-enumerating: wait for udev to bring it back.
             log.notice("waiting up to " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.device_wait).count()) +
                        " s for " + o.device + " to appear");
