@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
 # Every test: install, build, run the unit tests and (as root) the integration tests that dial
-# the simulator through real ptys, TUN devices and network namespaces.
+# the simulator through real ptys, TUN devices and network namespaces. Then the same suite again
+# in a second build directory (build-asan) under AddressSanitizer + UndefinedBehaviorSanitizer,
+# with the fuzz regression runs (CTest label "fuzz": every file of fuzz/corpus/<target> and
+# fuzz/regressions/<target> replayed through its fuzz target); any finding fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 ./scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
+
+echo "== the same suite under ASan + UBSan (build-asan)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEC20PPP_WERROR=ON -DEC20PPP_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$(nproc)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The interop (pppd in UML) and drivers (kernel module builds) suites exercise other programs,
+# not our memory safety: run once above, not again here.
+ctest --test-dir build-asan -LE "interop|drivers" --output-on-failure -j"$(nproc)"
