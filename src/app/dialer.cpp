@@ -26,11 +26,6 @@ constexpr auto kHardStop = std::chrono::milliseconds(2800);
 constexpr auto kIpUpTimeout = std::chrono::seconds(30);
 constexpr auto kIpDownTimeout = std::chrono::seconds(1);
 
-IpAddress to_ip(Ipv4 a) {
-    return IpAddress::v4(static_cast<std::uint8_t>(a.value >> 24), static_cast<std::uint8_t>(a.value >> 16),
-                         static_cast<std::uint8_t>(a.value >> 8), static_cast<std::uint8_t>(a.value));
-}
-
 std::array<std::uint8_t, 8> id_bytes(std::uint64_t id) {
     std::array<std::uint8_t, 8> b{};
     for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(id >> (56 - 8 * i));
@@ -480,7 +475,7 @@ void Dialer::ipv4_up(const link::Ipv4Up& up) {
         unsigned ifindex = interface_index();
         unsigned mtu = std::min<unsigned>(options_.mtu, link_->lcp_result().peer_mru);
         net_config_->set_mtu(ifindex, mtu);
-        net_config_->add_ipv4_address(ifindex, to_ip(up.local), to_ip(up.remote));
+        net_config_->add_ipv4_address(ifindex, IpAddress::v4(up.local), IpAddress::v4(up.remote));
         net_config_->set_link_up(ifindex);
         if (options_.default_route == DefaultRoute::replace) {
             net_config_->replace_default_route(Route::via_interface(AF_INET, ifindex));
@@ -494,8 +489,8 @@ void Dialer::ipv4_up(const link::Ipv4Up& up) {
     }
     if (options_.dns == DnsMode::resolv_conf && (up.dns1 || up.dns2)) {
         std::vector<IpAddress> servers;
-        if (up.dns1) servers.push_back(to_ip(*up.dns1));
-        if (up.dns2) servers.push_back(to_ip(*up.dns2));
+        if (up.dns1) servers.push_back(IpAddress::v4(*up.dns1));
+        if (up.dns2) servers.push_back(IpAddress::v4(*up.dns2));
         try {
             resolv_conf_ = std::make_unique<ResolvConf>(options_.resolv_conf, [this](std::string_view l) { log_.info(l); });
             resolv_conf_->write(servers);

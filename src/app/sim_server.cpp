@@ -10,15 +10,6 @@
 
 namespace ec20ppp::app {
 
-namespace {
-
-IpAddress to_ip(Ipv4 a) {
-    return IpAddress::v4(static_cast<std::uint8_t>(a.value >> 24), static_cast<std::uint8_t>(a.value >> 16),
-                         static_cast<std::uint8_t>(a.value >> 8), static_cast<std::uint8_t>(a.value));
-}
-
-}  // namespace
-
 SimServer::SimServer(asio::io_context& io, int master_fd, SimOptions options, const Logger& log)
     : io_(io), master_(io, master_fd), options_(std::move(options)), log_(log), at_(options_.modem), timer_(io),
       retry_timer_(io), delay_timer_(io), rng_(options_.seed) {
@@ -190,8 +181,8 @@ void SimServer::network_up(const link::Ipv4Up& up) {
         netlink.set_mtu(tun_->ifindex(), 1500);
         InterfaceAddress address;
         address.ifindex = tun_->ifindex();
-        address.local = to_ip(options_.gateway);
-        address.peer = to_ip(up.remote);
+        address.local = IpAddress::v4(options_.gateway);
+        address.peer = IpAddress::v4(up.remote);
         netlink.add_address(address);
         netlink.set_link_up(tun_->ifindex(), true);
         tun_->async_read_packets(

@@ -146,6 +146,12 @@ void check_family(const IpAddress& a, int family, const std::string& op) {
 
 // ---- IpAddress --------------------------------------------------------------------------------
 
+IpAddress IpAddress::v4(Ipv4 address) {
+    const std::uint32_t v = address.value;
+    return v4(static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
+              static_cast<std::uint8_t>(v));
+}
+
 IpAddress IpAddress::v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
     IpAddress r;
     r.family = AF_INET;

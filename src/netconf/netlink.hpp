@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/bytes.hpp"
+#include "common/ip.hpp"
 
 struct mnl_socket;
 struct nlmsghdr;
@@ -40,6 +41,8 @@ struct IpAddress {
     std::array<std::uint8_t, 16> bytes{};
 
     static IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d);
+    // The protocol engine's host-order IPv4 value (what IPCP negotiated).
+    static IpAddress v4(Ipv4 address);
     // From 4 or 16 network-order bytes; anything else gives an empty address.
     static IpAddress from_bytes(ByteView raw);
     // The all-zero address of `family` (the destination of a default route).
