@@ -15,22 +15,7 @@
 #include "link/framed_link.hpp"
 #include "link/presets.hpp"
 
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-// Out of line, so GCC does not pair an inlined new with free() (-Wmismatched-new-delete).
-[[gnu::noinline]] void* counted_malloc(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(size == 0 ? 1 : size);
-}
-[[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
-}  // namespace
-
-void* operator new(std::size_t size) {
-    if (void* p = counted_malloc(size)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { release(p); }
-void operator delete(void* p, std::size_t) noexcept { release(p); }
+#include "support/counting_new.hpp"
 
 namespace ec20ppp::link {
 namespace {
@@ -125,7 +110,7 @@ TEST(LinkDataPath, TenThousandPacketsEachWayWithoutAllocation) {
     std::size_t sent_octets = 0;
     Delivered at_modem, at_client;
 
-    const std::size_t before = g_allocations.load();
+    const std::size_t before = testsupport::allocations();
     for (int i = 0; i < kPackets; i += kBatch) {
         up.clear();
         down.clear();
@@ -143,7 +128,7 @@ TEST(LinkDataPath, TenThousandPacketsEachWayWithoutAllocation) {
         at_client.octets += c.octets;
         ASSERT_TRUE(client_events.empty() && modem_events.empty());
     }
-    const std::size_t allocations = g_allocations.load() - before;
+    const std::size_t allocations = testsupport::allocations() - before;
 
     EXPECT_EQ(allocations, 0U);
     EXPECT_EQ(at_modem.packets, static_cast<std::size_t>(kPackets));

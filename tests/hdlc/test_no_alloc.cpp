@@ -5,32 +5,12 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "common/packet.hpp"
 #include "hdlc/framer.hpp"
 
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-// Replacing the global allocation functions is allowed by [replacement.functions]; only the
-// plain forms are replaced, every other form forwards to them by default.
-// Out of line, so GCC (with -fsanitize=address) does not pair an inlined new with free() and
-// fail the build with -Wmismatched-new-delete.
-namespace {
-[[gnu::noinline]] void* counted_malloc(std::size_t size) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(size == 0 ? 1 : size);
-}
-[[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
-}  // namespace
-
-void* operator new(std::size_t size) {
-    if (void* p = counted_malloc(size)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { release(p); }
-void operator delete(void* p, std::size_t) noexcept { release(p); }
+#include "support/counting_new.hpp"
 
 namespace ec20ppp::hdlc {
 namespace {
@@ -56,7 +36,7 @@ TEST(HdlcSteadyState, NoAllocationPerFrame) {
     out.reserve(8192);
     std::size_t frames = 0;
 
-    const std::size_t before = g_allocations.load();
+    const std::size_t before = testsupport::allocations();
     for (int pass = 0; pass < 3; ++pass) {
         for (std::size_t pos = 0; pos < wire.size(); pos += 61) {  // odd chunk size
             ByteView in = ByteView(wire).subspan(pos, std::min<std::size_t>(61, wire.size() - pos));
@@ -67,7 +47,7 @@ TEST(HdlcSteadyState, NoAllocationPerFrame) {
             }
         }
     }
-    const std::size_t allocations = g_allocations.load() - before;
+    const std::size_t allocations = testsupport::allocations() - before;
 
     EXPECT_EQ(allocations, 0U);
     EXPECT_GE(frames, 3U * 199);
@@ -77,3 +57,11 @@ TEST(HdlcSteadyState, NoAllocationPerFrame) {
 
 }  // namespace
 }  // namespace ec20ppp::hdlc
+
+// The zero counts above mean something only if the counter sees allocations at all.
+TEST(HdlcSteadyState, TheAllocationCounterCounts) {
+    const std::size_t before = ec20ppp::testsupport::allocations();
+    auto* p = new std::vector<int>(100);
+    delete p;
+    EXPECT_GE(ec20ppp::testsupport::allocations() - before, 2U);
+}
