@@ -62,12 +62,25 @@ PppDevice::PppDevice(asio::io_context& io, int tty_fd, const std::string& ifname
         int channel_index = -1;
         if (::ioctl(tty_fd, PPPIOCGCHAN, &channel_index) < 0)
             throw PppDeviceError("PPPIOCGCHAN (the tty's PPP channel) failed: " + errno_text(errno));
-        channel_.assign(open_or_throw(device));
-        set_int(channel_.native_handle(), PPPIOCATTCHAN, channel_index, "PPPIOCATTCHAN (attaching the channel)");
-        unit_fd_.assign(open_or_throw(device));
+        // Each /dev/ppp descriptor goes to Asio (and so into epoll) only after the ioctl that
+        // binds it: before PPPIOCATTCHAN/PPPIOCNEWUNIT ppp_generic's poll has no wait queue to
+        // register, so an edge-triggered epoll added then would never report input.
+        const int channel_fd = open_or_throw(device);
+        try {
+            set_int(channel_fd, PPPIOCATTCHAN, channel_index, "PPPIOCATTCHAN (attaching the channel)");
+        } catch (...) {
+            ::close(channel_fd);
+            throw;
+        }
+        channel_.assign(channel_fd);
+        const int unit_fd = open_or_throw(device);
         int unit = -1;  // -1: the kernel picks the first free pppN
-        if (::ioctl(unit_fd_.native_handle(), PPPIOCNEWUNIT, &unit) < 0)
-            throw PppDeviceError("PPPIOCNEWUNIT (creating the ppp interface) failed: " + errno_text(errno));
+        if (::ioctl(unit_fd, PPPIOCNEWUNIT, &unit) < 0) {
+            const int err = errno;
+            ::close(unit_fd);
+            throw PppDeviceError("PPPIOCNEWUNIT (creating the ppp interface) failed: " + errno_text(err));
+        }
+        unit_fd_.assign(unit_fd);
         unit_ = unit;
         name_ = "ppp" + std::to_string(unit);
         set_int(channel_.native_handle(), PPPIOCCONNECT, unit, "PPPIOCCONNECT (connecting the channel to the unit)");
