@@ -1,6 +1,7 @@
 #include "chat/engine.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <type_traits>
 #include <utility>
@@ -366,6 +367,24 @@ void ChatEngine::on_match(std::string_view line, TimePoint now, ChatOutputs& out
     advance(now, out);
 }
 
+namespace {
+
+bool is_call_result(ResultCode rc) {
+    return rc == ResultCode::NoCarrier || rc == ResultCode::Busy || rc == ResultCode::NoAnswer ||
+           rc == ResultCode::NoDialtone;
+}
+
+// ATD (dial), ATA (answer), ATO (back online): the commands a call result can answer.
+bool is_call_command(std::string_view command) {
+    if (command.size() < 3) return false;
+    const auto upper = [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); };
+    if (upper(command[0]) != 'A' || upper(command[1]) != 'T') return false;
+    const char c = upper(command[2]);
+    return c == 'D' || c == 'A' || c == 'O';
+}
+
+}  // namespace
+
 void ChatEngine::on_abort_string(std::string_view pattern, std::string_view line, ChatOutputs& out) {
     if (auto cme = parse_cme_error(line)) {
         if (auto status = parse_sim_status(line)) {
@@ -382,6 +401,14 @@ void ChatEngine::on_abort_string(std::string_view pattern, std::string_view line
     }
     const ResultCode rc = classify_result(pattern);
     const std::string said = chat_visible(pattern);
+    if (script_.matching == Matching::ResultLine && is_call_result(rc) && !is_call_command(command_)) {
+        // V.250 §6.3.1: NO CARRIER, BUSY, NO ANSWER and NO DIALTONE answer a dial (D, A, O) or
+        // report a call that dropped. To anything else they cannot be the answer: this is a
+        // leftover of an earlier call (the modem says NO CARRIER when the previous dialer's
+        // call ended), still in flight when the port was opened and flushed. Keep waiting.
+        out.push_back(Log{"ignored " + chat_visible(line) + ": left over from an earlier call (only a dial answers that)"});
+        return;
+    }
     switch (rc) {
         case ResultCode::NoCarrier:
             finish_abort(AbortReason::DialRefused, "dial refused: " + said + " (check the APN)", out);

@@ -294,6 +294,35 @@ TEST(chat_engine, error_on_ate0) {
     EXPECT_EQ(a.message, "the modem answered ERROR to ATE0");
 }
 
+// V.250 §6.3.1: only a dial (D, A, O) is answered by NO CARRIER & co. One arriving while the
+// opening AT waits is the previous call's end, still in flight when the port was opened: the
+// dial goes on (it used to fail with "dial refused" when a dialer restarted right after a call).
+TEST(chat_engine, V250_6_3_1_stale_call_result_before_dialing_is_ignored) {
+    for (const char* stale : {"NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE"}) {
+        SCOPED_TRACE(stale);
+        Harness h(default_script());
+        h.start();
+        ASSERT_EQ(h.sent(), (std::vector<std::string>{"AT\r"}));
+        h.feed("\r\n" + std::string(stale) + "\r\n");
+        EXPECT_EQ(h.sent().size(), 1u) << "still waiting for the AT's OK";
+        h.feed(kReplyAt);
+        ASSERT_EQ(h.sent().size(), 2u) << "went on to ATE0";
+        EXPECT_EQ(h.sent()[1], "ATE0\r");
+        const auto logs = h.logs();
+        EXPECT_NE(std::find(logs.begin(), logs.end(),
+                            "ignored " + std::string(stale) + ": left over from an earlier call (only a dial answers that)"),
+                  logs.end());
+    }
+}
+
+// chat(8) scripts keep chat(8)'s meaning: an ABORT string aborts whenever it arrives.
+TEST(chat_engine, chat8_script_aborts_on_no_carrier_before_dialing) {
+    Harness h(parse_chat_script("ABORT 'NO CARRIER' '' AT OK ATD*99# CONNECT").value());
+    h.start();
+    h.feed("\r\nNO CARRIER\r\n");
+    EXPECT_EQ(aborted(h).reason, AbortReason::DialRefused);
+}
+
 TEST(chat_engine, V250_6_3_1_dial_refused) {
     for (auto [result, message] :
          {std::pair{"NO CARRIER", "dial refused: NO CARRIER (check the APN)"},
