@@ -338,6 +338,55 @@ kernel_case() {  # kernel_case DATA-PLANE
   RESULT="UML boot ${UML_BOOT_MS} ms; $(grep -o 'DOWN-SHA [0-9a-f]* [0-9]* ms' "$TMP/uml.log" | awk '{print "2 MiB down in " $3 " ms"}'); $(grep -o 'UP-SENT [0-9]* ms' "$TMP/uml.log" | awk '{print "up in " $2 " ms"}'); SIGTERM exit 5, interface gone"
 }
 
+# --- dial time: pppd + chat against ec20ppp, same simulated modem, same UML (issue 8) ----------
+
+# dial_time_init: UML's init dials the (fresh) simulator once with pppd + chat (the options of
+# quectel-pppd.sh), then once with ec20ppp on the same kernel data plane, each timed from the
+# start of the process to its ip-up script. pppd goes first: the simulator's NO CARRIER at the
+# end of a call reaches ttyS1 only with the next input (UML's serial line reads the host pty on
+# SIGIO), and chat(8) takes it as the answer to its first AT and fails. (ec20ppp ignores a call
+# result that did not answer a dial, V.250 §6.3.1.) ec20ppp's log is timestamped per line as it
+# arrives (ts.py) for the phase breakdown.
+dial_time_init() {
+  cat >"$TMP/ts.py" <<'PY'
+import sys, time
+t0 = float(sys.argv[1]) / 1e9
+for line in sys.stdin:
+    sys.stdout.write("%.1f %s" % ((time.time() - t0) * 1000, line))
+    sys.stdout.flush()
+PY
+  cat >"$TMP/init.sh" <<INIT
+#!/bin/sh
+. "$HERE/uml-prologue.sh"
+cat >/etc/ppp/chat-ec20 <<'CHAT'
+ABORT BUSY ABORT 'NO CARRIER' ABORT 'NO DIALTONE' ABORT ERROR ABORT 'NO ANSWER' TIMEOUT 30
+'' AT OK ATE0 OK 'ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2' OK 'AT+CGDCONT=1,"IP","3gnet",,0,0' OK 'ATD*99#' CONNECT
+CHAT
+printf '#!/bin/sh\ndate +%%s%%N >/run/ip-up.time\n' >/etc/ppp/ip-up
+chmod +x /etc/ppp/ip-up
+wait_up() {
+  for i in \$(seq 600); do [ -s /run/ip-up.time ] && return 0; sleep 0.02; done
+  return 1
+}
+rm -f /run/ip-up.time
+start=\$(date +%s%N)
+pppd /dev/ttyS1 115200 user user password passwd connect "chat -s -v -f /etc/ppp/chat-ec20" \
+  noauth defaultroute noipdefault novj novjccomp noccp ipcp-accept-local ipcp-accept-remote \
+  ipcp-max-configure 30 local lock modem nodetach nocrtscts usepeerdns >$TMP/pppd.log 2>&1 &
+pppd=\$!
+if wait_up; then echo "DIALTIME pppd \$(( (\$(cat /run/ip-up.time) - start) / 1000000 ))"; else echo "DIALTIME pppd failed"; fi
+kill -TERM \$pppd; wait \$pppd
+rm -f /run/ip-up.time
+start=\$(date +%s%N)
+"$BIN" dial --apn 3gnet --device /dev/ttyS1 --baud 38400 --lock-dir /run/lock --data-plane ppp \
+  --default-route no --ip-up /etc/ppp/ip-up --debug 2>&1 | python3 "$TMP/ts.py" \$start >"$TMP/dial.log" &
+if wait_up; then echo "DIALTIME ec20ppp \$(( (\$(cat /run/ip-up.time) - start) / 1000000 ))"; else echo "DIALTIME ec20ppp failed"; fi
+pkill -TERM -x ec20ppp; wait
+echo DIALTIME-END
+halt -f
+INIT
+}
+
 case "$CASE" in
 pppd_network_chap)
   network_case "auth require-chap" "ms-dns 221.6.4.66 ms-dns 58.240.57.33" yes yes
@@ -359,6 +408,17 @@ pppd_network_noauth)
 pppd_network_no_dns)
   network_case "auth require-chap" "" no no
   pass "$RESULT"
+  ;;
+bench_dial_time)
+  # Not a CTest case: bench/dial_time.sh runs it several times and sums up (docs/performance.md).
+  start_sim --latency "${EC20PPP_SIM_LATENCY_MS:-40}"
+  dial_time_init
+  uml_start "$(readlink "$TMP/sim-tty")"
+  wait_log "$TMP/uml.log" "DIALTIME-END" 60
+  grep "^DIALTIME " "$TMP/uml.log"
+  echo "----- ec20ppp"; cat "$TMP/dial.log"
+  echo "----- pppd"; cat "$TMP/pppd.log"
+  pass "one dial each"
   ;;
 pppd_client_vs_sim)
   start_sim
