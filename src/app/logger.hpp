@@ -9,6 +9,9 @@
 
 namespace ec20ppp::app {
 
+// --log-format: pppd-like text lines, or one JSON object per line for log collectors.
+enum class LogFormat { text, json };
+
 class Logger {
 public:
     explicit Logger(LogLevel max_level = LogLevel::info, std::string prefix = {}) : max_(max_level), prefix_(std::move(prefix)) {}
