@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/exit_codes.hpp"
+#include "app/systemd_notify.hpp"
 #include "chat/script_parser.hpp"
 #include "hdlc/framer.hpp"
 #include "ipcp/ipv6cp.hpp"
@@ -500,6 +501,8 @@ void Dialer::ipv4_up(const link::Ipv4Up& up) {
         }
     }
     run_script(options_.ip_up, "ip-up");
+    // ec20ppp@.service is Type=notify: it is started once the link is up, addressed and routed.
+    if (auto error = tell_service_manager("READY=1\nSTATUS=online, local IP address " + to_string(up.local)); !error.empty()) log_.warning(error);
     if (options_.ping_count > 0 && !pinger_) {
         pinger_ = std::make_unique<Pinger>(io_, log_, up.remote, options_.ping_count, [this](unsigned answered) {
             bool all = answered == options_.ping_count;
