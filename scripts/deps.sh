@@ -12,6 +12,7 @@ packages=(
   liblwip-dev  # the simulator's user-space network endpoint (src/netstack)
   # tests: namespaces, ping and transfers through the link
   iproute2 iputils-ping socat procps
+  jq  # reads the status files in tests/integration/status_cases.sh
   # interop tests: a real pppd inside User-Mode Linux; tshark reads our captures
   user-mode-linux ppp kmod tshark
   # benchmarks (bench/, -DEC20PPP_BUILD_BENCH=ON)

@@ -150,6 +150,7 @@ bool Dialer::start_chat() {
     chat_->start(Clock::now(), out);
     handle_chat(out);
     rearm_timer();
+    report_status();
     return true;
 }
 
@@ -245,11 +246,13 @@ void Dialer::handle_chat(chat::ChatOutputs& out) {
             log_.notice(progress->message);
         } else if (std::holds_alternative<chat::Connected>(event) || std::holds_alternative<chat::Finished>(event)) {
             for (const auto& l : chat::describe(chat_->modem())) log_.notice(l);
+            if (status_) status_->modem(chat_->modem());
             log_.notice("Serial connection established.");
             start_ppp(chat_->take_leftover());
             return;
         } else if (auto* aborted = std::get_if<chat::Aborted>(&event)) {
             for (const auto& l : chat::describe(chat_->modem())) log_.notice(l);
+            if (status_) status_->modem(chat_->modem());
             log_.error("Connect script failed: " + aborted->message);
             finish(exit_connect_failed, aborted->message);
             return;
@@ -393,6 +396,16 @@ void Dialer::handle_link(link::LinkEvents& events) {
     }
     send_serial(std::move(wire));
     sync_kernel_config();
+    report_status();
+}
+
+void Dialer::report_status() {
+    if (!status_ || stage_ == Stage::done) return;
+    if (stage_ == Stage::chat) status_->phase("dialing");
+    else if (stage_ == Stage::closing) status_->phase("terminate");
+    else if (link_) status_->phase(status_phase(link_->phase()));
+    // Traffic and the echo timer both pass here: no wakeup of its own.
+    status_->traffic(Clock::now());
 }
 
 void Dialer::rearm_timer() {
@@ -500,6 +513,7 @@ void Dialer::ipv4_up(const link::Ipv4Up& up) {
             log_.error(e.what());
         }
     }
+    if (status_) status_->ip_up(interface_name(), interface_index(), *ipv4_);
     run_script(options_.ip_up, "ip-up");
     // ec20ppp@.service is Type=notify: it is started once the link is up, addressed and routed.
     if (auto error = tell_service_manager("READY=1\nSTATUS=online, local IP address " + to_string(up.local)); !error.empty()) log_.warning(error);
@@ -525,6 +539,7 @@ void Dialer::ipv6_up(const link::Ipv6Up& up) {
 }
 
 void Dialer::network_down() {
+    if (status_) status_->ip_down();
     if (ipv4_) {
         run_script(options_.ip_down, "ip-down");
         ipv4_.reset();

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/logger.hpp"
 #include "app/status.hpp"
+#include "app/status_reporter.hpp"
 
 using namespace ec20ppp;
 using namespace ec20ppp::app;
@@ -260,4 +262,149 @@ TEST_F(StatusDir, StaleFileOfAKilledDialer) {
     EXPECT_FALSE(status_writer_alive(s));
     s.pid_start = process_start_time(::getpid());
     EXPECT_TRUE(status_writer_alive(s));
+}
+
+// --- the dialer's side: StatusReporter ----------------------------------------------------------
+
+TEST(StatusName, ConfigThenFixedInterfaceThenDevice) {
+    DialOptions o;
+    o.device = "/dev/ttyUSB2";
+    EXPECT_EQ(status_name(o), "ttyUSB2");  // ppp%d: the kernel picks the number
+    o.ifname = "wwan0";
+    EXPECT_EQ(status_name(o), "wwan0");
+    o.config_name = "wan";
+    EXPECT_EQ(status_name(o), "wan");
+}
+
+TEST(StatusPhase, LinkPhasesInTheFilesWords) {
+    EXPECT_EQ(status_phase(link::Phase::establish), "establish");
+    EXPECT_EQ(status_phase(link::Phase::authenticate), "authenticate");
+    EXPECT_EQ(status_phase(link::Phase::running), "running");
+}
+
+TEST(InterfaceCounters, LoopbackHasSome) {
+    // lo always exists (ifindex 1 in every namespace) and the kernel counts its traffic.
+    auto c = read_interface_counters(1);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->rx_packets, c->tx_packets);  // what lo sends it receives
+    EXPECT_FALSE(read_interface_counters(0));
+    EXPECT_FALSE(read_interface_counters(999999));
+}
+
+TEST_F(StatusDir, ReporterWritesPhasesAndRemovesTheFileAtTheEnd) {
+    DialOptions o;
+    o.apn = "3gnet";
+    o.device = "/dev/ttyUSB2";
+    o.ifname = "ec20";
+    o.state_dir = dir_ / "state";  // created on the first write
+    o.metrics_file = dir_ / "ec20.prom";
+    o.status_interval = std::chrono::seconds(3600);
+    Logger log(LogLevel::error);
+    const auto file = dir_ / "state" / "ec20.json";
+    {
+        StatusReporter reporter(o, log);
+        EXPECT_FALSE(std::filesystem::exists(file));  // nothing before the first phase
+        reporter.phase("dialing");
+        auto s = status_from_json([&] {
+            std::ifstream in(file);
+            std::stringstream t;
+            t << in.rdbuf();
+            return t.str();
+        }());
+        ASSERT_TRUE(s);
+        EXPECT_EQ(s->phase, "dialing");
+        EXPECT_EQ(s->name, "ec20");
+        EXPECT_EQ(s->pid, ::getpid());
+        EXPECT_TRUE(status_writer_alive(*s));
+
+        chat::ModemInfo modem;
+        modem.signal = chat::SignalQuality{20, 99};
+        modem.network = chat::Operator{0, 0, "CHN-UNICOM", chat::AccessTechnology::EUtran};
+        reporter.modem(modem);
+        link::Ipv4Up up;
+        up.local = *parse_ipv4("10.18.14.216");
+        up.remote = *parse_ipv4("10.64.64.64");
+        up.dns1 = parse_ipv4("221.6.4.66");
+        reporter.ip_up("lo", 1, up);
+        EXPECT_EQ(reporter.status().phase, "running");
+        EXPECT_EQ(reporter.status().signal, modem.signal);
+        EXPECT_TRUE(reporter.status().up_since);
+        std::ifstream metrics(*o.metrics_file);
+        std::stringstream m;
+        m << metrics.rdbuf();
+        EXPECT_NE(m.str().find("ec20ppp_up{name=\"ec20\"} 1\n"), std::string::npos) << m.str();
+
+        // Within --status-interval of the last write the counters are not reread or written.
+        const auto before = std::filesystem::last_write_time(file);
+        reporter.traffic(Clock::now());
+        EXPECT_EQ(std::filesystem::last_write_time(file), before);
+
+        reporter.ip_down();
+        EXPECT_FALSE(reporter.status().local);
+        reporter.attempt_ended(16, "Modem hangup", 2);
+        EXPECT_EQ(reporter.status().reconnects, 1u);
+        ASSERT_TRUE(reporter.status().last_failure);
+        EXPECT_EQ(reporter.status().last_failure->exit_status, 16);
+        EXPECT_EQ(reporter.status().last_failure->message, "Modem hangup");
+    }
+    EXPECT_FALSE(std::filesystem::exists(file));
+    std::ifstream metrics(*o.metrics_file);
+    std::stringstream m;
+    m << metrics.rdbuf();
+    EXPECT_NE(m.str().find("ec20ppp_up{name=\"ec20\"} 0\n"), std::string::npos) << m.str();
+    EXPECT_NE(m.str().find("phase=\"stopped\""), std::string::npos) << m.str();
+    EXPECT_NE(m.str().find("ec20ppp_reconnects_total{name=\"ec20\"} 1\n"), std::string::npos) << m.str();
+}
+
+TEST_F(StatusDir, ReporterRewritesCountersOnlyWhenTheyMoveAndTheIntervalPassed) {
+    DialOptions o;
+    o.ifname = "ec20";
+    o.state_dir = dir_;
+    o.status_interval = std::chrono::seconds(1);
+    Logger log(LogLevel::error);
+    StatusReporter reporter(o, log);
+    link::Ipv4Up up;
+    up.local = *parse_ipv4("127.0.0.1");
+    reporter.ip_up("lo", 1, up);
+    const auto first = reporter.status().updated;
+    const auto rx = reporter.status().rx_packets;
+    // Traffic on lo: the counters move; after the interval the next call writes them.
+    std::system("ping -c 2 -i 0.2 -W 1 127.0.0.1 >/dev/null 2>&1");
+    reporter.traffic(Clock::now() + std::chrono::seconds(2));
+    EXPECT_GT(reporter.status().rx_packets, rx);
+    EXPECT_GE(reporter.status().updated, first);
+}
+
+// --- --log-format json --------------------------------------------------------------------------
+
+TEST(JsonLog, OneObjectPerEvent) {
+    const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123));
+    auto j = nlohmann::json::parse(log_line_json(LogLevel::notice, "local  IP address 10.18.14.216", "", t));
+    EXPECT_EQ(j, (nlohmann::json{{"time", "2023-11-14T22:13:20.123Z"}, {"level", "notice"},
+                                 {"message", "local  IP address 10.18.14.216"}}));
+    const std::string line = log_line_json(LogLevel::debug, "sent [LCP ConfReq id=0x1 <magic 0x1>]", "", t);
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+    EXPECT_EQ(nlohmann::json::parse(line)["direction"], "tx");
+    EXPECT_EQ(nlohmann::json::parse(log_line_json(LogLevel::debug, "rcvd [LCP EchoReq id=0x2]", "", t))["direction"], "rx");
+    auto sim = nlohmann::json::parse(log_line_json(LogLevel::warning, "lost a frame", "sim: ", t));
+    EXPECT_EQ(sim["source"], "sim");
+    EXPECT_EQ(sim["level"], "warning");
+    EXPECT_FALSE(sim.contains("direction"));
+}
+
+TEST(JsonLog, PeerBytesThatAreNotUtf8DoNotBreakTheLine) {
+    const auto t = std::chrono::system_clock::now();
+    std::string line;
+    EXPECT_NO_THROW(line = log_line_json(LogLevel::info, std::string("name = \"\xff\xfe\"\n"), "", t));
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(Logger, RemembersTheLastError) {
+    Logger quiet(LogLevel::error);
+    quiet.info("fine");
+    quiet.warning("not an error");
+    EXPECT_EQ(quiet.last_error(), "");
+    quiet.error("Connect script failed: +CME ERROR: 10");
+    EXPECT_EQ(quiet.last_error(), "Connect script failed: +CME ERROR: 10");
 }
