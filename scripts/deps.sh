@@ -8,9 +8,11 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libasio-dev libssl-dev libmnl-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libpcap-dev
+  libtomlplusplus-dev  # --config files (TOML), used header-only
   liblwip-dev  # the simulator's user-space network endpoint (src/netstack)
   # tests: namespaces, ping and transfers through the link
   iproute2 iputils-ping socat procps
+  jq  # reads the status files in tests/integration/status_cases.sh
   # interop tests: a real pppd inside User-Mode Linux; tshark reads our captures
   user-mode-linux ppp kmod tshark
   # benchmarks (bench/, -DEC20PPP_BUILD_BENCH=ON)

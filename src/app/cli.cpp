@@ -5,6 +5,7 @@
 #include <map>
 #include <ostream>
 
+#include "app/config_file.hpp"
 #include "app/exit_codes.hpp"
 
 namespace ec20ppp::app {
@@ -16,7 +17,7 @@ CLI::CheckedTransformer choices(const std::map<std::string, E>& map) {
     return CLI::CheckedTransformer(map, CLI::ignore_case);
 }
 
-void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& pdp) {
+CLI::App* add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& pdp, std::string& config) {
     auto* dial = app.add_subcommand("dial", "Dial the modem and bring the link up (replaces quectel-pppd.sh + chat + pppd)");
     dial->footer(
         "Examples:\n"
@@ -26,7 +27,11 @@ void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& p
         "The password comes from --password-file, else $EC20PPP_PASSWORD, else quectel-pppd.sh's 'passwd'.\n"
         "Exit status follows pppd: 0 ok, 2 option error, 3 not root, 5 signal, 6 port locked, 7 open failed,\n"
         "8 chat failed, 10 negotiation failed, 11 peer auth failed, 15 peer dead, 16 hang-up, 19 auth failed.");
-    dial->add_option("--apn", d.apn, "Access point name of the operator (e.g. 3gnet)")->required();
+    // Required, but it may come from --config: finish_dial_options says so when it is missing.
+    dial->add_option("--config", config,
+                     "A TOML file (e.g. /etc/ec20ppp/NAME.conf) with any of these options as key = value, and "
+                     "password; the command line overrides it. NAME names the status file");
+    dial->add_option("--apn", d.apn, "Access point name of the operator (e.g. 3gnet); required");
     dial->add_option("--device", d.device, "The modem's AT/PPP port, or 'sim' for the built-in simulated EC20")
         ->capture_default_str();
     dial->add_option("--baud", d.baud, "Serial speed")->capture_default_str();
@@ -89,7 +94,20 @@ void add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::string& p
     dial->add_option("--ping", d.ping_count, "Ping the peer N times through the link once IP is up, then hang up");
     dial->add_option("--pcap", d.pcap, "Write every PPP packet to this pcap file (Wireshark reads it)");
     dial->add_option("--lock-dir", d.lock_dir, "Where the UUCP lock file goes")->capture_default_str();
+    dial->add_option("--state-dir", d.state_dir,
+                     "Where the undo record goes (what the next start puts back if this dialer is killed)")
+        ->capture_default_str();
     dial->add_flag("--debug", d.debug, "Log every PPP packet (pppd's 'debug')");
+    dial->add_option("--log-format", d.log_format, "text: pppd's lines; json: one JSON object per log event")
+        ->transform(choices<LogFormat>({{"text", LogFormat::text}, {"json", LogFormat::json}}))
+        ->option_text("text|json (=text)");
+    dial->add_option("--metrics-file", d.metrics_file,
+                     "Also keep the status as a Prometheus textfile here (for node_exporter's textfile collector)");
+    dial->add_option("--status-interval", d.status_interval,
+                     "Seconds between rewrites of the traffic counters while traffic flows (phase changes: at once)")
+        ->check(CLI::Range(1, 3600))
+        ->default_str("10");
+    return dial;
 }
 
 void add_info(CLI::App& app, InfoOptions& i) {
@@ -158,6 +176,14 @@ bool bad_number(double value, const char* option, double max, const char* range,
     return true;
 }
 
+void add_status(CLI::App& app, StatusCommandOptions& o) {
+    auto* status = app.add_subcommand("status", "Show the running dialers: phase, addresses, DNS, traffic, signal, failures");
+    status->footer("Exit status: 0 running, 1 not running (or its status file is stale: the dialer was killed)");
+    status->add_option("name", o.name, "The instance: its --config name, or its interface (default: all)");
+    status->add_flag("--json", o.json, "Print the status file's JSON (an array without NAME)");
+    status->add_option("--state-dir", o.state_dir, "Where the dialers keep their status files")->capture_default_str();
+}
+
 void add_doctor(CLI::App& app, DoctorCommandOptions& o) {
     auto* doctor = app.add_subcommand("doctor", "Say what stands between this machine and a working dial, most urgent first");
     doctor->add_flag("--at", o.at, "Also ask the AT port: ATI, +CPIN?, +CSQ, +CGREG?, +QCFG=\"usbnet\" (only if nobody holds it)");
@@ -184,8 +210,8 @@ CommandLine parse_command_line(int argc, const char* const* argv, const char* en
     app.set_version_flag("--version", "ec20ppp 0.1.0");
 
     DialOptions& dial = result.dial;
-    std::string dns_mode = "print", pdp = "IP";
-    add_dial(app, dial, dns_mode, pdp);
+    std::string dns_mode = "print", pdp = "IP", config;
+    CLI::App* dial_command = add_dial(app, dial, dns_mode, pdp, config);
     InfoOptions& info = result.info;
     add_info(app, info);
     SimCommandOptions& sim = result.sim;
@@ -195,6 +221,7 @@ CommandLine parse_command_line(int argc, const char* const* argv, const char* en
     add_sim(app, sim, address, dns1, dns2, auth, latency_ms, silence, terminate, hangup, no_carrier, no_sim, pin, unregistered,
             dial_no_carrier, cgdcont_error);
     add_doctor(app, result.doctor);
+    add_status(app, result.status);
 
     try {
         app.parse(argc, argv);
@@ -205,6 +232,17 @@ CommandLine parse_command_line(int argc, const char* const* argv, const char* en
     }
 
     if (app.got_subcommand("dial")) {
+        // The file fills in what the command line left out, through the same option checks;
+        // later errors about a value it set name its line.
+        ConfigFile file;
+        if (!config.empty()) {
+            if (auto error = apply_config_file(*dial_command, config, file)) {
+                err << "error: " << *error << "\n";
+                return fail();
+            }
+            dial.config_name = file.name;
+            if (file.password) dial.password = *file.password;
+        }
         if (dns_mode == "none") dial.dns = DnsMode::none;
         else if (dns_mode == "print") dial.dns = DnsMode::print;
         else if (dns_mode == "resolv-conf") dial.dns = DnsMode::resolv_conf;
@@ -212,12 +250,12 @@ CommandLine parse_command_line(int argc, const char* const* argv, const char* en
             dial.dns = DnsMode::resolv_conf;
             dial.resolv_conf = dns_mode.substr(12);
         } else {
-            err << "error: --dns " << dns_mode << ": use none, print, resolv-conf or resolv-conf=FILE\n";
+            err << "error: " << file.attribute("--dns " + dns_mode + ": use none, print, resolv-conf or resolv-conf=FILE") << "\n";
             return fail();
         }
         dial.pdp = chat::parse_pdp_type(pdp).value();
         if (auto error = finish_dial_options(dial, env_password)) {
-            err << "error: " << *error << "\n";
+            err << "error: " << file.attribute(*error) << "\n";
             return fail();
         }
         result.command = CommandLine::Command::dial;
@@ -225,6 +263,11 @@ CommandLine parse_command_line(int argc, const char* const* argv, const char* en
     }
     if (app.got_subcommand("info")) {
         result.command = CommandLine::Command::info;
+        return result;
+    }
+
+    if (app.got_subcommand("status")) {
+        result.command = CommandLine::Command::status;
         return result;
     }
 

@@ -6,11 +6,12 @@
 
 #include "app/commands.hpp"
 #include "app/run_doctor.hpp"
+#include "app/status.hpp"
 
 namespace ec20ppp::app {
 
 struct CommandLine {
-    enum class Command { none, dial, info, sim, doctor };
+    enum class Command { none, dial, info, sim, doctor, status };
     // none: nothing to run, exit at once with `exit_code` (--help, --version, an option error).
     Command command = Command::none;
     int exit_code = 0;
@@ -18,6 +19,7 @@ struct CommandLine {
     InfoOptions info;
     SimCommandOptions sim;
     DoctorCommandOptions doctor;
+    StatusCommandOptions status;
 };
 
 // Parses argv as `ec20ppp` does. Help and version text go to `out`; errors go to `err`, as

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "app/logger.hpp"
 #include "chat/script.hpp"
 #include "link/link.hpp"
 
@@ -54,11 +55,19 @@ struct DialOptions {
     HangupMethod hangup = HangupMethod::automatic;
     unsigned ping_count = 0;  // ping the peer this many times after IP-up, then hang up
     std::filesystem::path lock_dir = "/var/lock";
+    // Undo records (what to put back after a SIGKILL), one per port: see app/state_file.hpp.
+    std::filesystem::path state_dir = "/run/ec20ppp";
     std::string ipparam;
     PersistOptions persist;
     // With --persist, how long to wait for the tty to (re)appear: at start and after a modem
     // reset or USB re-enumeration.
     Duration device_wait{std::chrono::seconds(60)};
+    // Status for machines (src/app/status.hpp): --state-dir/NAME.json while running, NAME being
+    // the --config file's name, else the interface's; --metrics-file a Prometheus textfile.
+    std::string config_name;  // set by --config
+    std::optional<std::filesystem::path> metrics_file;
+    std::chrono::seconds status_interval{10};  // counters are rewritten at most this often
+    LogFormat log_format = LogFormat::text;
     // `--device sim`: dial a simulator started on a private pty, in namespaces of its own.
     bool simulated() const { return device == "sim"; }
 };

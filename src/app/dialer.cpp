@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/exit_codes.hpp"
+#include "app/systemd_notify.hpp"
 #include "chat/script_parser.hpp"
 #include "hdlc/framer.hpp"
 #include "ipcp/ipv6cp.hpp"
@@ -149,6 +150,7 @@ bool Dialer::start_chat() {
     chat_->start(Clock::now(), out);
     handle_chat(out);
     rearm_timer();
+    report_status();
     return true;
 }
 
@@ -244,11 +246,13 @@ void Dialer::handle_chat(chat::ChatOutputs& out) {
             log_.notice(progress->message);
         } else if (std::holds_alternative<chat::Connected>(event) || std::holds_alternative<chat::Finished>(event)) {
             for (const auto& l : chat::describe(chat_->modem())) log_.notice(l);
+            if (status_) status_->modem(chat_->modem());
             log_.notice("Serial connection established.");
             start_ppp(chat_->take_leftover());
             return;
         } else if (auto* aborted = std::get_if<chat::Aborted>(&event)) {
             for (const auto& l : chat::describe(chat_->modem())) log_.notice(l);
+            if (status_) status_->modem(chat_->modem());
             log_.error("Connect script failed: " + aborted->message);
             finish(exit_connect_failed, aborted->message);
             return;
@@ -392,6 +396,16 @@ void Dialer::handle_link(link::LinkEvents& events) {
     }
     send_serial(std::move(wire));
     sync_kernel_config();
+    report_status();
+}
+
+void Dialer::report_status() {
+    if (!status_ || stage_ == Stage::done) return;
+    if (stage_ == Stage::chat) status_->phase("dialing");
+    else if (stage_ == Stage::closing) status_->phase("terminate");
+    else if (link_) status_->phase(status_phase(link_->phase()));
+    // Traffic and the echo timer both pass here: no wakeup of its own.
+    status_->traffic(Clock::now());
 }
 
 void Dialer::rearm_timer() {
@@ -499,7 +513,10 @@ void Dialer::ipv4_up(const link::Ipv4Up& up) {
             log_.error(e.what());
         }
     }
+    if (status_) status_->ip_up(interface_name(), interface_index(), *ipv4_);
     run_script(options_.ip_up, "ip-up");
+    // ec20ppp@.service is Type=notify: it is started once the link is up, addressed and routed.
+    if (auto error = tell_service_manager("READY=1\nSTATUS=online, local IP address " + to_string(up.local)); !error.empty()) log_.warning(error);
     if (options_.ping_count > 0 && !pinger_) {
         pinger_ = std::make_unique<Pinger>(io_, log_, up.remote, options_.ping_count, [this](unsigned answered) {
             bool all = answered == options_.ping_count;
@@ -522,6 +539,7 @@ void Dialer::ipv6_up(const link::Ipv6Up& up) {
 }
 
 void Dialer::network_down() {
+    if (status_) status_->ip_down();
     if (ipv4_) {
         run_script(options_.ip_down, "ip-down");
         ipv4_.reset();

@@ -15,6 +15,7 @@
 #include "app/logger.hpp"
 #include "app/pcap_writer.hpp"
 #include "app/pinger.hpp"
+#include "app/status_reporter.hpp"
 #include "chat/engine.hpp"
 #include "link/framed_link.hpp"
 #include "netconf/net_config.hpp"
@@ -40,6 +41,8 @@ public:
     bool was_up() const { return was_up_; }
     // Whether the run ended because of SIGINT/SIGTERM/SIGHUP.
     bool signalled() const { return signalled_; }
+    // The status file (--state-dir/NAME.json) to keep up to date; it outlives the attempt.
+    void set_status(StatusReporter* status) { status_ = status; }
 
 private:
     enum class Stage { chat, ppp, closing, done };
@@ -63,6 +66,8 @@ private:
     void handle_link(link::LinkEvents& events);
     void rearm_timer();
     void on_timer();
+    // The phase and, at most every --status-interval, the counters to the status file.
+    void report_status();
     void send_serial(Bytes bytes);
     void write_next();
 
@@ -122,6 +127,7 @@ private:
     std::string peer_name_;
     bool was_up_ = false;
     bool signalled_ = false;
+    StatusReporter* status_ = nullptr;
 };
 
 }  // namespace ec20ppp::app

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
         case CommandLine::Command::info: return run_info(command.info);
         case CommandLine::Command::sim: return run_sim(std::move(command.sim));
         case CommandLine::Command::doctor: return run_doctor(command.doctor);
+        case CommandLine::Command::status: return run_status(command.status, std::cout, std::cerr);
         case CommandLine::Command::none: break;
     }
     return command.exit_code;

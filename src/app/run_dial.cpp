@@ -16,6 +16,7 @@
 #include "app/dialer.hpp"
 #include "app/exit_codes.hpp"
 #include "app/retry_policy.hpp"
+#include "app/status_reporter.hpp"
 #include "netconf/netlink.hpp"
 #include "serial/device_watch.hpp"
 #include "serial/serial_port.hpp"
@@ -77,6 +78,7 @@ bool start_simulator(DialOptions& o, const Logger& log, SimChild& child) {
         sim.kernel_network = root && ::unshare(CLONE_NEWNET) == 0;
         sim.debug = o.debug;
         Logger sim_log(o.debug ? LogLevel::debug : LogLevel::warning, "sim: ");
+        sim_log.set_format(o.log_format);
         asio::io_context io;
         asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
         signals.async_wait([&](std::error_code, int) { io.stop(); });
@@ -135,6 +137,9 @@ void reset_modem(const DialOptions& o, const Logger& log) {
 
 int run_dial(DialOptions o) {
     Logger log(o.debug ? LogLevel::debug : LogLevel::info);
+    log.set_format(o.log_format);
+    // Named before --device sim replaces the device with its pty; the file goes when we return.
+    StatusReporter status(o, log);
     SimChild child;
     if (o.simulated() && !start_simulator(o, log, child)) return exit_fatal;
     RetryPolicy policy(o.persist, system_random_bytes);
@@ -146,6 +151,7 @@ int run_dial(DialOptions o) {
             log.notice("waiting up to " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.device_wait).count()) +
                        " s for " + o.device + " to appear");
             install_wait_signals();
+            status.phase("device-wait");
             if (!wait_for_path(o.device, o.device_wait, &g_stop_waiting)) {
                 if (g_stop_waiting) return exit_user_request;
                 log.error(o.device + " did not appear: check that the modem is powered and plugged in (lsusb should list 2c7c:0125)");
@@ -163,6 +169,7 @@ int run_dial(DialOptions o) {
         {
             asio::io_context io;
             Dialer dialer(io, o, log);
+            dialer.set_status(&status);
             code = dialer.run();
             was_up = dialer.was_up();
             signalled = dialer.signalled();
@@ -171,6 +178,8 @@ int run_dial(DialOptions o) {
         auto decision = policy.after_attempt(code, was_up);
         log.notice("connection attempt ended (exit status " + std::to_string(code) + "): " + decision.explanation);
         if (!decision.retry) return code;
+        status.attempt_ended(code, log.last_error(), attempt + 1);
+        status.phase("holdoff");
         install_wait_signals();
         if (decision.reset_modem && !o.simulated()) {
             reset_modem(o, log);

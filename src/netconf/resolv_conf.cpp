@@ -158,8 +158,15 @@ Current inspect(const fs::path& path) {
     cur.mode = st.st_mode & 07777;
     cur.uid = st.st_uid;
     cur.gid = st.st_gid;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // Swapped for a symlink or a FIFO since the lstat: not followed (O_NOFOLLOW), no read that
+    // blocks forever (O_NONBLOCK), and refused below.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) io_fail("read " + path.string(), path, errno);
+    struct stat opened {};
+    if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+        ::close(fd);
+        throw ResolvConfError(path.string() + " changed while ec20ppp read it (it is no longer a regular file) — check it and try again");
+    }
     char buf[4096];
     for (;;) {
         const ssize_t n = ::read(fd, buf, sizeof buf);

@@ -267,6 +267,7 @@ std::string UndoRecord::serialize() const {
     out += format_line;
     out += '\n';
     out += "pid=" + std::to_string(pid) + '\n';
+    if (netns) out += "netns=" + netns->to_string() + '\n';
     for (const auto& step : steps) {
         struct Visitor {
             std::string operator()(const undo::DeleteRoute& s) const { return route_line("delete-route", s.route); }
@@ -362,6 +363,19 @@ UndoRecord UndoRecord::parse(std::string_view text) {
                 fail(line_no, "pid=" + std::string(value) + " is not a process id");
             }
             record.pid = static_cast<pid_t>(pid);
+        } else if (key == "netns") {
+            // "<dev>:<ino>", both decimal.
+            const auto colon = value.find(':');
+            NetnsIdentity id;
+            auto number = [](std::string_view digits, std::uint64_t& n) {
+                auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+                return !digits.empty() && ec == std::errc{} && ptr == digits.data() + digits.size();
+            };
+            if (colon == std::string_view::npos || !number(value.substr(0, colon), id.dev) ||
+                !number(value.substr(colon + 1), id.ino)) {
+                fail(line_no, "netns=" + std::string(value) + " is not <device>:<inode> (two decimal numbers)");
+            }
+            record.netns = id;
         } else if (key.rfind("resolv.", 0) == 0) {
             auto v = unescape(value);
             if (!v) fail(line_no, "the value of " + key + " has a broken %-escape");

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -66,16 +67,30 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Which network namespace a record's changes were made in: st_dev/st_ino of /proc/self/ns/net
+// (two namespaces are the same exactly when both are equal).
+struct NetnsIdentity {
+    std::uint64_t dev = 0;
+    std::uint64_t ino = 0;
+    bool operator==(const NetnsIdentity&) const = default;
+    std::string to_string() const { return std::to_string(dev) + ":" + std::to_string(ino); }
+};
+
 struct UndoRecord {
     // The process that made the changes; recovery should only revert if it is no longer running.
     pid_t pid = 0;
+    // The network namespace the steps apply in: routes and addresses of another namespace cannot
+    // be reverted (nor even seen) from here. Absent in records written without it ("netns=" is
+    // optional in the format), which recovery treats as "this namespace".
+    std::optional<NetnsIdentity> netns;
     // In the order the changes were made; reverting walks them backwards.
     std::vector<UndoStep> steps;
     std::optional<ResolvConfBackup> resolv_conf;
 
     bool empty() const { return steps.empty() && !resolv_conf; }
 
-    // Plain text: a "format=ec20ppp-undo/1" line, then key=value lines ("step=<kind> k=v k=v ..."
+    // Plain text: a "format=ec20ppp-undo/1" line, then key=value lines ("pid=", "netns=<dev>:<ino>",
+    // "step=<kind> k=v k=v ..."
     // for steps, "resolv.<field>=..." for the resolv.conf backup). Values are percent-escaped
     // wherever they hold bytes other than printable non-space ASCII, '%' or '='.
     std::string serialize() const;

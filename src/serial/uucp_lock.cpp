@@ -55,12 +55,19 @@ std::optional<pid_t> parse_lock_content(const std::string& content) {
     return std::nullopt;
 }
 
-// nullopt if the file does not exist (any more).
+// nullopt if the file does not exist (any more). Whatever is not a regular file - a symlink or
+// a FIFO someone planted in the world-writable /run/lock - reads as garbage: never followed, and
+// (O_NONBLOCK) never a read that hangs.
 std::optional<std::string> read_small_file(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT) return std::nullopt;
         return std::string{};  // unreadable counts as garbage
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return std::string{};
     }
     std::string content;
     char buf[128];
@@ -159,8 +166,15 @@ UucpLock::UucpLock(const std::string& device_path, Options options) : device_(de
     // fails with EEXIST if the lock exists and otherwise makes it appear atomically with the full
     // pid in it, so no reader ever sees a half-written lock from us (and NFS-safe, unlike O_EXCL).
     static std::atomic<unsigned> counter{0};
-    const auto temp = dir / (".LTMP." + std::to_string(pid_) + "." + std::to_string(counter++));
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    std::filesystem::path temp;
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
+        temp = dir / (".LTMP." + std::to_string(pid_) + "." + std::to_string(counter++));
+        // O_EXCL|O_NOFOLLOW: a symlink (or anything) planted at this predictable name is neither
+        // followed nor reused; another name is tried instead.
+        fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST) break;
+    }
     if (fd < 0) {
         const int err = errno;
         throw LockError("cannot create a lock file in " + dir.string() + ": " + errno_text(err) +

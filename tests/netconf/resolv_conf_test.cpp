@@ -108,6 +108,26 @@ TEST_F(netconf_resolv_conf, puts_a_symlink_back_without_touching_its_target) {
     EXPECT_EQ(entries(dir.path), 2u) << "only resolv.conf and run/ — no temporaries";
 }
 
+TEST_F(netconf_resolv_conf, never_follows_symlinks_planted_at_its_temporary_names) {
+    // Restoring a symlink creates ".resolv.conf.ec20ppp-<pid>-<counter>" first: plant links there.
+    write_file(dir.path / "victim", "precious\n");
+    for (int i = 0; i < 60; ++i) {
+        fs::create_symlink(dir.path / "victim",
+                           dir.path / (".resolv.conf.ec20ppp-" + std::to_string(::getpid()) + "-" + std::to_string(i)));
+    }
+    fs::create_symlink("victim", file);
+    ResolvConf rc(file, sink());
+    rc.write(servers);
+    EXPECT_EQ(read_file(dir.path / "victim"), "precious\n");
+    EXPECT_EQ(rc.restore(), ResolvConf::RestoreResult::restored);
+    EXPECT_EQ(fs::read_symlink(file), "victim");
+    EXPECT_EQ(read_file(dir.path / "victim"), "precious\n");
+    EXPECT_EQ(fs::read_symlink(dir.path / (".resolv.conf.ec20ppp-" + std::to_string(::getpid()) + "-0")),
+              dir.path / "victim")
+        << "planted links are neither replaced nor removed";
+    EXPECT_EQ(fs::status(file).permissions() & fs::perms::others_write, fs::perms::none);
+}
+
 TEST_F(netconf_resolv_conf, a_dangling_symlink_is_restored_too) {
     fs::create_symlink("/nonexistent/resolv.conf", file);
     ResolvConf rc(file, sink());

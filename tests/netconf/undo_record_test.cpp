@@ -198,6 +198,26 @@ TEST(netconf_undo_record, refuses_damaged_records_naming_line_and_reason) {
                        "line 5: resolv.mode=rw is not a number");
 }
 
+TEST(netconf_undo_record, records_the_network_namespace_and_reads_records_without_it) {
+    UndoRecord rec;
+    rec.pid = 9;
+    rec.netns = NetnsIdentity{4, 4026531840};
+    const std::string text = rec.serialize();
+    EXPECT_NE(text.find("\nnetns=4:4026531840\n"), std::string::npos) << text;
+    const UndoRecord back = UndoRecord::parse(text);
+    ASSERT_TRUE(back.netns);
+    EXPECT_EQ(*back.netns, *rec.netns);
+    EXPECT_EQ(back.serialize(), text) << "stable";
+    // Records written before the field existed still parse: the namespace is just unknown.
+    EXPECT_FALSE(UndoRecord::parse("format=ec20ppp-undo/1\npid=9\n").netns);
+
+    const std::string head = "format=ec20ppp-undo/1\n";
+    expect_parse_error(head + "netns=4\n", "line 2: netns=4 is not <device>:<inode>");
+    expect_parse_error(head + "netns=4:x\n", "netns=4:x is not <device>:<inode>");
+    expect_parse_error(head + "netns=:5\n", "netns=:5 is not <device>:<inode>");
+    expect_parse_error(head + "netns=1:2\nnetns=1:2\n", "line 3: netns appears twice");
+}
+
 TEST(netconf_undo_record, tolerates_comments_blank_lines_and_crlf) {
     const UndoRecord back = UndoRecord::parse(
         "# saved by ec20ppp\r\n\r\nformat=ec20ppp-undo/1\r\npid=7\r\n\r\n# a comment\nstep=set-link-down dev=ec20\r\n");

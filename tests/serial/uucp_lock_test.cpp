@@ -2,6 +2,7 @@
 // child) holds the lock, takeover of dead-pid and garbage locks, and careful release.
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -210,6 +211,42 @@ TEST_F(serial_uucp_lock, a_forked_child_does_not_release_the_parents_lock) {
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     EXPECT_TRUE(fs::exists(lock_path()));
+    EXPECT_EQ(read_file(lock_path()), hdb(::getpid()));
+}
+
+TEST_F(serial_uucp_lock, never_follows_a_symlink_planted_at_the_lock_name) {
+    // /run/lock is world-writable: anyone can plant LCK..ttyUSB2 -> /etc/shadow.
+    write_file(dir.path / "victim", "precious\n");
+    fs::create_symlink(dir.path / "victim", lock_path());
+    UucpLock lock(device, options());
+    EXPECT_TRUE(lock.held());
+    EXPECT_EQ(read_file(dir.path / "victim"), "precious\n");
+    EXPECT_FALSE(fs::is_symlink(lock_path())) << "the lock is a file of its own";
+    EXPECT_EQ(read_file(lock_path()), hdb(::getpid()));
+    lock.release();
+    EXPECT_EQ(read_file(dir.path / "victim"), "precious\n");
+}
+
+TEST_F(serial_uucp_lock, never_follows_a_symlink_planted_at_the_temporary_name) {
+    // The temporary names are ".LTMP.<pid>.<counter>": plant symlinks at the first ones.
+    write_file(dir.path / "victim", "precious\n");
+    for (int i = 0; i < 60; ++i) {
+        fs::create_symlink(dir.path / "victim",
+                           dir.path / (".LTMP." + std::to_string(::getpid()) + "." + std::to_string(i)));
+    }
+    {
+        UucpLock lock(device, options());
+        EXPECT_TRUE(lock.held());
+        EXPECT_EQ(read_file(lock_path()), hdb(::getpid()));
+    }
+    EXPECT_EQ(read_file(dir.path / "victim"), "precious\n");
+    EXPECT_TRUE(fs::is_symlink(dir.path / (".LTMP." + std::to_string(::getpid()) + ".0"))) << "not removed or reused";
+}
+
+TEST_F(serial_uucp_lock, a_fifo_planted_at_the_lock_name_does_not_hang_the_dialer) {
+    ASSERT_EQ(::mkfifo(lock_path().c_str(), 0644), 0);
+    UucpLock lock(device, options());  // a blocking open() of the FIFO would never return
+    EXPECT_TRUE(lock.held());
     EXPECT_EQ(read_file(lock_path()), hdb(::getpid()));
 }
 

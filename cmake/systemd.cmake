@@ -1,0 +1,18 @@
+# systemd integration of the dialer: READY=1 for Type=notify units (src/app/systemd_notify.cpp).
+# libsystemd is optional: with it sd_notify does the work; without it (a static or cross build,
+# a board without systemd) the same datagram is sent by our own few lines of the documented
+# protocol, so ec20ppp@.service works either way. EC20PPP_SYSTEMD=OFF skips looking for it.
+option(EC20PPP_SYSTEMD "Use libsystemd's sd_notify when libsystemd is found" ON)
+add_library(ec20ppp_systemd_notify STATIC ${PROJECT_SOURCE_DIR}/src/app/systemd_notify.cpp)
+target_include_directories(ec20ppp_systemd_notify PUBLIC ${PROJECT_SOURCE_DIR}/src)
+set(EC20PPP_HAVE_SYSTEMD OFF)
+if(EC20PPP_SYSTEMD)
+  pkg_check_modules(SYSTEMD IMPORTED_TARGET libsystemd)
+  if(SYSTEMD_FOUND)
+    set(EC20PPP_HAVE_SYSTEMD ON)
+    target_compile_definitions(ec20ppp_systemd_notify PRIVATE EC20PPP_HAVE_SYSTEMD)
+    target_link_libraries(ec20ppp_systemd_notify PRIVATE PkgConfig::SYSTEMD)
+  endif()
+endif()
+message(STATUS "sd_notify: ${EC20PPP_HAVE_SYSTEMD} (OFF: ec20ppp's own NOTIFY_SOCKET sender)")
+target_link_libraries(ec20ppp_app PRIVATE ec20ppp_systemd_notify)

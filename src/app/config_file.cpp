@@ -1,0 +1,227 @@
+// Debian ships toml++ as a shared library only (no .a): in header-only mode, in this one file,
+// the static build for boards with an odd libc keeps working and the board needs no extra .so.
+// (pkg-config's Cflags select the shared library, so CMake takes only its include path.)
+#define TOML_HEADER_ONLY 1
+#define TOML_ENABLE_FORMATTERS 0  // we never write TOML
+#include "app/config_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <toml++/toml.h>
+
+namespace ec20ppp::app {
+
+namespace {
+
+// A config file is a few hundred bytes; anything much larger is the wrong file.
+constexpr off_t kMaxConfigSize = 1 << 20;
+
+// The options a file cannot set: --config itself (no includes) and --help.
+bool settable(const CLI::Option* o) {
+    const std::string& name = o->get_name();
+    return name.starts_with("--") && name != "--config" && name != "--help";
+}
+
+enum class Kind { flag, whole, number, text };
+
+// What the option takes, from CLI11's own description of it: flags take true/false, numbers
+// TOML integers (and floats, for FLOAT options), everything else a string.
+Kind kind_of(const CLI::Option* o) {
+    if (o->get_expected_min() == 0) return Kind::flag;
+    const std::string type = o->get_type_name();
+    if (type.starts_with("UINT") || type.starts_with("INT")) return Kind::whole;
+    if (type.starts_with("FLOAT")) return Kind::number;
+    return Kind::text;
+}
+
+std::string what_it_takes(const CLI::Option* o) {
+    switch (kind_of(o)) {
+        case Kind::flag: return "true or false";
+        case Kind::whole: return o->get_type_name().starts_with("UINT") ? "a whole number (0 or more)" : "a whole number";
+        case Kind::number: return "a number";
+        case Kind::text: break;
+    }
+    const std::string& text = o->get_option_text();
+    return text.empty() ? "a string" : "a string: " + text;
+}
+
+const char* toml_type(const toml::node& node) {
+    switch (node.type()) {
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "a whole number";
+        case toml::node_type::floating_point: return "a number";
+        case toml::node_type::boolean: return "true/false";
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::date:
+        case toml::node_type::time:
+        case toml::node_type::date_time: return "a date/time";
+        case toml::node_type::none: break;
+    }
+    return "nothing";
+}
+
+// The value as the option's command-line text, or nullopt when its TOML type is not what the
+// option takes (a string for --mtu, a number for --apn, anything but a boolean for a flag).
+std::optional<std::string> as_argument(const toml::node& node, Kind kind) {
+    switch (kind) {
+        case Kind::flag:
+            if (auto b = node.value_exact<bool>()) return *b ? "true" : "false";
+            return std::nullopt;
+        case Kind::whole:
+            if (auto i = node.value_exact<std::int64_t>()) return std::to_string(*i);
+            return std::nullopt;
+        case Kind::number:
+            if (auto i = node.value_exact<std::int64_t>()) return std::to_string(*i);
+            if (auto d = node.value_exact<double>()) {
+                char buf[64];
+                auto r = std::to_chars(buf, buf + sizeof buf, *d);
+                return std::string(buf, r.ptr);
+            }
+            return std::nullopt;
+        case Kind::text:
+            if (auto s = node.value_exact<std::string>()) return *s;
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+int line_of(const toml::key& key, const toml::node& node) {
+    if (key.source().begin.line) return static_cast<int>(key.source().begin.line);
+    return static_cast<int>(node.source().begin.line);
+}
+
+}  // namespace
+
+std::string allowed_config_keys(const CLI::App& dial) {
+    std::string keys;
+    for (const CLI::Option* o : dial.get_options()) {
+        if (!settable(o)) continue;
+        if (!keys.empty()) keys += ", ";
+        keys += o->get_name().substr(2);
+    }
+    return keys + ", password";
+}
+
+std::string ConfigFile::attribute(const std::string& error) const {
+    for (const auto& [option, line] : key_lines) {
+        if (error.starts_with(option) && (error.size() == option.size() || error[option.size()] == ' ' || error[option.size()] == ':'))
+            return path.string() + ":" + std::to_string(line) + ": " + error;
+    }
+    return error;
+}
+
+std::optional<std::string> apply_config_file(CLI::App& dial, const std::filesystem::path& path, ConfigFile& out) {
+    out.path = path;
+    out.name = path.stem().string();
+    const std::string file = path.string();
+
+    // Opened once and checked on the descriptor: the mode we judge is the mode of what we read.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        const int e = errno;
+        if (e == ENOENT) return "--config " + file + ": no such file; see docs/example.conf for one to start from";
+        return "--config " + file + ": cannot open it (" + std::strerror(e) + ")" +
+               (e == EACCES ? "; run as the user that owns it (root) or fix its permissions" : "");
+    }
+    struct stat st {};
+    std::string text;
+    std::optional<std::string> problem;
+    if (::fstat(fd, &st) != 0) {
+        problem = "--config " + file + ": " + std::strerror(errno);
+    } else if (!S_ISREG(st.st_mode)) {
+        problem = "--config " + file + ": not a regular file";
+    } else if (st.st_size > kMaxConfigSize) {
+        problem = "--config " + file + ": " + std::to_string(st.st_size) + " bytes is too big for a config file (1 MiB at most)";
+    } else {
+        text.resize(static_cast<std::size_t>(st.st_size));
+        std::size_t done = 0;
+        while (done < text.size()) {
+            ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                problem = "--config " + file + ": read failed (" + std::strerror(errno) + ")";
+                break;
+            }
+            if (n == 0) break;
+            done += static_cast<std::size_t>(n);
+        }
+        text.resize(done);
+    }
+    ::close(fd);
+    if (problem) return problem;
+
+    toml::table table;
+    try {
+        table = toml::parse(text, file);
+    } catch (const toml::parse_error& e) {
+        return file + ":" + std::to_string(e.source().begin.line) + ":" + std::to_string(e.source().begin.column) + ": " +
+               std::string(e.description()) + " (the file is TOML: key = value, strings in double quotes)";
+    }
+
+    // The file's keys in the order they appear, so the first problem reported is the first one.
+    std::vector<std::pair<int, std::string>> order;
+    for (auto&& [key, node] : table) order.emplace_back(line_of(key, node), std::string(key.str()));
+    std::sort(order.begin(), order.end());
+
+    for (const auto& [line, key] : order) {
+        const toml::node& node = *table.get(key);
+        const std::string where = file + ":" + std::to_string(line) + ": ";
+        if (key == "password") {
+            auto secret = node.value_exact<std::string>();
+            if (!secret) return where + "'password' takes a string, not " + toml_type(node);
+            // A secret others can read is no secret: the same rule as --password-file.
+            if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+                return where + "'password' in a file that group or others can read: chmod 600 " + file +
+                       " (or use password-file with a mode-600 file)";
+            if (table.contains("password-file"))
+                return where + "give either 'password' or 'password-file', not both";
+            out.password = *secret;
+            out.password_line = line;
+            continue;
+        }
+        CLI::Option* option = nullptr;
+        if (!key.empty() && !key.starts_with("-")) {
+            try {
+                option = dial.get_option_no_throw("--" + key);
+            } catch (const std::exception&) {
+                option = nullptr;
+            }
+        }
+        if (!option || !settable(option))
+            return where + "unknown key '" + key + "'" + (node.is_table() ? " (the file has no [sections])" : "") +
+                   " \u2014 allowed keys: " + allowed_config_keys(dial);
+        if (node.is_table() || node.is_array())
+            return where + "'" + key + "' takes " + what_it_takes(option) + ", not " + toml_type(node);
+        const Kind kind = kind_of(option);
+        auto argument = as_argument(node, kind);
+        if (!argument) return where + "'" + key + "' takes " + what_it_takes(option) + ", not " + toml_type(node);
+        if (kind == Kind::number) {
+            auto d = node.value<double>();
+            if (!d || !std::isfinite(*d)) return where + "'" + key + "' takes a finite number";
+        }
+        // The command line wins: an option it gave keeps its value.
+        if (option->count() > 0) continue;
+        try {
+            option->clear();
+            option->add_result(*argument);
+            option->run_callback();
+        } catch (const CLI::Error& e) {
+            option->clear();
+            return where + "bad value for '" + key + "' (" + e.what() + "): it takes " + what_it_takes(option);
+        }
+        // count() stays 0 for the command line's sake: clear the result, keep the value.
+        option->clear();
+        out.key_lines[option->get_name()] = line;
+    }
+    return std::nullopt;
+}
+
+}  // namespace ec20ppp::app
