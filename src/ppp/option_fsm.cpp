@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 #include <cstdio>
 
 namespace ec20ppp::ppp {
@@ -96,7 +97,9 @@ void OptionFsm::send_configure_request(TimePoint now, bool retransmit, FsmOutput
         handler_.reset();
         naks_sent_ = 0;
         naks_received_ = 0;
+        heard_from_peer_ = false;
     }
+    if (!retransmit) request_sent_at_ = now;
     // RFC 1661 §5.1: the Identifier MUST change when the options change or a valid reply was
     // received for the previous request. The latter covers TO+ in Ack-Rcvd: the peer already
     // acknowledged the request, so resending it needs a new Identifier.
@@ -108,7 +111,14 @@ void OptionFsm::send_configure_request(TimePoint now, bool retransmit, FsmOutput
     request_answered_ = false;
     send(Code::configure_request, request_id_, last_request_, out);
     --restart_count_;
-    deadline_ = now + config_.restart_interval;
+    // §4.6: a new request starts from the initial interval; each retransmission doubles it, up
+    // to restart_interval. A request lost while the modem switches to data mode then costs the
+    // short first wait, not the full three seconds.
+    const Duration initial = std::min(config_.initial_restart_interval, config_.restart_interval);
+    request_interval_ = retransmit && request_interval_ > Duration::zero()
+                            ? std::min(request_interval_ * 2, config_.restart_interval)
+                            : initial;
+    deadline_ = now + request_interval_;
 }
 
 void OptionFsm::send_terminate_request(TimePoint now, FsmOutputs& out) {
@@ -238,8 +248,17 @@ void OptionFsm::input(ByteView packet, TimePoint now, FsmOutputs& out) {
         log(LogLevel::debug, "dropped packet received in state " + std::string(to_string(state_)), out);
         return;
     }
+    const bool first_from_peer = !heard_from_peer_;
     switch (static_cast<Code>(pkt->code)) {
-        case Code::configure_request: receive_configure_request(pkt->id, pkt->data, now, out); break;
+        case Code::configure_request:
+            if (first_from_peer && state_ == FsmState::req_sent && !request_answered_ &&
+                config_.resend_request_on_peer_request > Duration::zero() &&
+                now - request_sent_at_ >= config_.resend_request_on_peer_request) {
+                log(LogLevel::debug, "the peer's first Configure-Request came before any answer to ours: sending ours again", out);
+                send_configure_request(now, true, out);
+            }
+            receive_configure_request(pkt->id, pkt->data, now, out);
+            break;
         case Code::configure_ack: receive_configure_ack(pkt->id, pkt->data, now, out); break;
         case Code::configure_nak:
         case Code::configure_reject:
@@ -253,6 +272,7 @@ void OptionFsm::input(ByteView packet, TimePoint now, FsmOutputs& out) {
                 receive_unknown_code(packet.first(pkt->data.size() + 4), out);
             }
     }
+    heard_from_peer_ = true;
     if (!timer_runs_in(state_)) deadline_.reset();
 }
 

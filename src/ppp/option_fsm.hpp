@@ -63,6 +63,16 @@ enum class Verdict : std::uint8_t { ack = 0, nak = 1, reject = 2 };
 // RFC 1661 §4.6 counters and timer. Defaults are the RFC's suggested values.
 struct FsmConfig {
     Duration restart_interval{3000};
+    // RFC 1661 §4.6 implementation note: the Restart timer MAY begin at a small value and grow
+    // (at least doubling) to restart_interval. For Configure-Requests the first wait is this
+    // (capped at restart_interval), then it doubles on each retransmission. Equal to
+    // restart_interval (the default): a constant timer, as in the RFC's main text.
+    Duration initial_restart_interval{3000};
+    // When the peer's first packet of a negotiation is its Configure-Request and ours has gone
+    // unanswered for at least this long, ours was most likely lost (sent before the peer could
+    // hear: a modem still switching to data mode), so it is sent again at once, ahead of the
+    // reply, instead of at the next timeout. Zero (the default): never.
+    Duration resend_request_on_peer_request{0};
     int max_terminate = 2;
     int max_configure = 10;
     int max_failure = 5;  // Configure-Naks sent before we reject instead (RFC 1661 §4.6)
@@ -185,6 +195,9 @@ private:
     FsmConfig config_;
     FsmState state_ = FsmState::initial;
     int restart_count_ = 0;
+    Duration request_interval_{};  // the Configure-Request wait now in force (§4.6 backoff)
+    TimePoint request_sent_at_{};   // when our current Configure-Request first went out
+    bool heard_from_peer_ = false;  // any valid packet from the peer since this negotiation began
     int naks_sent_ = 0;
     int naks_received_ = 0;
     std::optional<TimePoint> deadline_;

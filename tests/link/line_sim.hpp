@@ -16,6 +16,9 @@ struct LineFaults {
     double drop_chunk = 0;    // probability that a written chunk is lost
     std::chrono::milliseconds latency{0};
     std::size_t max_chunk = 64;  // writes are split into random chunks of 1..max_chunk bytes
+    // End 1 loses whatever end 0 writes before this time: a modem still switching to data mode
+    // after CONNECT.
+    std::chrono::milliseconds deaf_until{0};
 };
 
 // A deterministic RandomSource.
@@ -47,6 +50,12 @@ public:
         link::LinkEvents out;
         call(*ends_[i].link, out);
         ship(i, out);
+    }
+
+    // Runs everything due before `t`, then sets the clock to `t`.
+    void run_to(TimePoint t) {
+        if (t > now_) run_until([] { return false; }, std::chrono::duration_cast<std::chrono::milliseconds>(t - now_));
+        now_ = std::max(now_, t);
     }
 
     // Advances fake time, delivering bytes and firing timers, until `done` or `limit` passes.
@@ -88,6 +97,7 @@ private:
         Bytes wire;
         ends_[from].link->encode_all(out, wire);
         for (auto& e : out) ends_[from].events.push_back(std::move(e));
+        if (from == 0 && now_ - TimePoint{} < faults_.deaf_until) return;
         std::uniform_real_distribution<double> coin(0, 1);
         std::size_t pos = 0;
         while (pos < wire.size()) {

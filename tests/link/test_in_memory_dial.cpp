@@ -152,12 +152,35 @@ TEST(InMemoryDial, AnEndedLinkStaysDeadUntilTheLowerLayerComesBack) {
     for (auto& e : line.end(0).events)
         if (auto* s = std::get_if<SendPacket>(&e); s && s->protocol == proto::lcp && s->packet[0] == 1) ++requests;
     EXPECT_EQ(requests, 10);  // Max-Configure (RFC 1661 §4.6)
-    EXPECT_EQ(line.now() - TimePoint{}, 30s);
+    // The client's Restart timer backs off (RFC 1661 §4.6 note): waits of 0.5, 1, 2, then 3 s.
+    EXPECT_EQ(line.now() - TimePoint{}, 500ms + 1s + 2s + 7 * 3s);
     // A late ConfReq from the peer does not bring it back.
     link::LinkEvents out;
     client.link().receive(proto::lcp, Bytes{1, 0, 0, 4}, line.now(), out);
     EXPECT_EQ(client.link().phase(), link::Phase::dead);
     EXPECT_TRUE(all_events<SendPacket>(out).empty());
+}
+
+// Issue 8 (dial time): our first LCP Configure-Request goes out the moment CONNECT is seen, and a
+// modem still switching to data mode may not hear it. The modem's own first request then
+// triggers an immediate resend (RFC 1661 §4.6 tuning in client_config), so the loss costs a
+// round trip, not pppd's 3 s Restart timer.
+TEST(InMemoryDial, AConfReqLostWhileTheModemSwitchesToDataModeCostsLittle) {
+    link::FramedLink client(link::client_config("user", "passwd"), testsupport::seeded_random(61));
+    link::FramedLink modem(link::ec20_network_config({}), testsupport::seeded_random(62));
+    testsupport::LineFaults faults;
+    faults.latency = 10ms;
+    faults.deaf_until = 100ms;
+    SimulatedLine line(client, modem, faults, 63);
+    line.act(0, [&](link::FramedLink& l, link::LinkEvents& out) { l.link().lower_up(line.now(), out); });  // lost
+    line.run_to(TimePoint{} + 100ms);
+    line.act(1, [&](link::FramedLink& l, link::LinkEvents& out) { l.link().lower_up(line.now(), out); });
+    ASSERT_TRUE(line.run_until([&] { return find_event<link::Ipv4Up>(line.end(0).events) != nullptr; }, 10s));
+    EXPECT_LT(line.now() - TimePoint{}, 400ms) << "resent on the modem's first request at 110 ms, not at a timeout";
+    bool resent = false;
+    for (const auto& l : all_events<LogLine>(line.end(0).events))
+        resent |= l.text.find("sending ours again") != std::string::npos;
+    EXPECT_TRUE(resent);
 }
 
 TEST(InMemoryDial, WrongPasswordIsADistinctOutcomeOnBothSides) {

@@ -80,6 +80,77 @@ TEST(Rfc1661_4_6, RestartIntervalIsConfigurable) {
     EXPECT_EQ(*t.fsm.next_timeout(), test::t0 + 1500ms);
 }
 
+// §4.6 implementation note: "the Restart timer MAY begin at an initial small value and increase
+// to the configured final value. Each successive value less than the final value SHOULD be at
+// least twice the previous value."
+TEST(Rfc1661_4_6, RestartTimerBacksOffFromTheInitialValueToTheFinalOne) {
+    FsmConfig c;
+    c.initial_restart_interval = Duration(500);
+    Toy t(c);
+    t.start();
+    std::vector<Duration> waits;
+    TimePoint last = test::t0;
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(t.fsm.next_timeout());
+        waits.push_back(std::chrono::duration_cast<Duration>(*t.fsm.next_timeout() - last));
+        last = *t.fsm.next_timeout();
+        EXPECT_EQ(count_code(t.d.timeout(), 1), 1) << "a retransmission at each timeout";
+    }
+    EXPECT_EQ(waits, (std::vector<Duration>{500ms, 1000ms, 2000ms, 3000ms, 3000ms}));
+
+    // A new request (here: after a Configure-Nak changed our options) starts short again.
+    FsmOutputs nak = t.d.input(packet(Code::configure_nak, 1, hex("01 03 20")));
+    EXPECT_EQ(count_code(nak, 1), 1);
+    EXPECT_EQ(std::chrono::duration_cast<Duration>(*t.fsm.next_timeout() - t.d.now), 500ms);
+}
+
+TEST(Rfc1661_4_6, InitialRestartIntervalNeverExceedsTheFinalOne) {
+    FsmConfig c;
+    c.restart_interval = Duration(1000);
+    c.initial_restart_interval = Duration(3000);
+    Toy t(c);
+    t.start();
+    EXPECT_EQ(*t.fsm.next_timeout(), test::t0 + 1000ms);
+    t.d.timeout();
+    EXPECT_EQ(*t.fsm.next_timeout(), test::t0 + 2000ms);
+}
+
+// Our first Configure-Request can be lost while the modem is still switching to data mode. When
+// the peer's first packet is its own Configure-Request and ours has waited long enough for an
+// answer, ours goes out again at once, ahead of the reply, rather than at the next timeout.
+TEST(Rfc1661_4_6, RequestResentWhenThePeersFirstRequestArrivesUnanswered) {
+    FsmConfig c;
+    c.resend_request_on_peer_request = Duration(100);
+    Toy t(c);
+    t.start();
+    t.d.now = test::t0 + 150ms;
+    FsmOutputs out = t.d.input(packet(Code::configure_request, 0x60, hex("01 03 aa")));
+    const auto packets = sent(out);
+    ASSERT_EQ(packets.size(), 2u) << trace(out);
+    EXPECT_EQ(packets[0], hex("01 01 00 07 01 03 10")) << "our request again, same Identifier";
+    EXPECT_EQ(packets[1][0], 2) << "then the Configure-Ack";
+    // Only for the peer's first packet: a second Configure-Request gets just its reply.
+    out = t.d.input(packet(Code::configure_request, 0x61, hex("01 03 aa")));
+    EXPECT_EQ(count_code(out, 1), 0);
+    EXPECT_EQ(count_code(out, 2), 1);
+}
+
+TEST(Rfc1661_4_6, NoResendWhenThePeersRequestComesPromptly) {
+    FsmConfig c;
+    c.resend_request_on_peer_request = Duration(100);
+    Toy t(c);
+    t.start();
+    t.d.now = test::t0 + 50ms;  // the peer may simply not have answered yet
+    EXPECT_EQ(count_code(t.d.input(packet(Code::configure_request, 0x60, hex("01 03 aa"))), 1), 0);
+}
+
+TEST(Rfc1661_4_6, NoResendByDefault) {
+    Toy t;
+    t.start();
+    t.d.now = test::t0 + 2s;
+    EXPECT_EQ(count_code(t.d.input(packet(Code::configure_request, 0x60, hex("01 03 aa"))), 1), 0);
+}
+
 // --- §4.6 Max-Configure ---------------------------------------------------------------------
 
 TEST(Rfc1661_4_6, MaxConfigureDefaultsToTenRequestsThenTlf) {
