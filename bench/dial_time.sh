@@ -4,8 +4,8 @@
 # side: every answer comes 40 ms after the question, as on a link with 20 ms each way).
 #   1. on this host: ec20ppp (TUN data plane) RUNS times, in network namespaces it creates;
 #   2. inside User-Mode Linux (the interop suite's machinery, tests/interop/interop.sh
-#      bench_dial_time): pppd + chat with quectel-pppd.sh's options and ec20ppp on the same
-#      kernel data plane, one each per UML boot, against a fresh simulator each time.
+#      bench_dial_time): pppd + chat with quectel-pppd.sh's options, and ec20ppp on the same
+#      kernel data plane, one dial per UML boot, against a fresh simulator each time.
 # Run as root:  bench/dial_time.sh [RUNS] [path/to/ec20ppp]     (defaults: 5, build/src/app/ec20ppp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,33 +26,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Prefixes each line with milliseconds since START (ns since the epoch), as it arrives.
-cat >"$TMP/ts.py" <<'PY'
-import sys, time
-t0 = float(sys.argv[1]) / 1e9
-for line in sys.stdin:
-    sys.stdout.write("%.1f %s" % ((time.time() - t0) * 1000, line))
-    sys.stdout.flush()
-PY
-
-# phases LOG: "total chat lcp auth ipcp connect_to_up" in ms from a timestamped ec20ppp log.
+# phases LOG START_NS: "total startup chat lcp auth ipcp connect_to_up" in ms, from ec20ppp's
+# --log-format json log (each event's own time, to the millisecond).
 cat >"$TMP/phases.py" <<'PY'
-import re, sys
+import datetime, json, sys
+start = int(sys.argv[2]) / 1e9
 t = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"([0-9.]+) (.*)", line)
-    if not m: continue
-    ms, text = float(m.group(1)), m.group(2)
-    def first(key):
-        t.setdefault(key, ms)
-    if text.startswith("send (AT^M)"): first("at")
-    elif "CONNECT" in text and "got it" in text: first("connect")
-    elif text.startswith("rcvd [LCP ConfAck") or text.startswith("sent [LCP ConfAck"):
-        t["lcp_" + text[:4]] = t.get("lcp_" + text[:4], ms)
-    elif "authentication succeeded" in text: first("auth")
-    elif text.startswith("local  IP address"): first("up")
-need = ["at", "connect", "lcp_rcvd", "lcp_sent", "up"]
-if not all(k in t for k in need):
+    try:
+        event = json.loads(line)
+    except ValueError:
+        continue
+    when = datetime.datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+    ms = (when.timestamp() - start) * 1000
+    text = event["message"]
+    if text.startswith("send (AT^M)"): t.setdefault("at", ms)
+    elif "CONNECT" in text and "got it" in text: t.setdefault("connect", ms)
+    elif text.startswith("rcvd [LCP ConfAck"): t.setdefault("lcp_rcvd", ms)
+    elif text.startswith("sent [LCP ConfAck"): t.setdefault("lcp_sent", ms)
+    elif "authentication succeeded" in text: t.setdefault("auth", ms)
+    elif text.startswith("local  IP address"): t.setdefault("up", ms)
+if not all(k in t for k in ("at", "connect", "lcp_rcvd", "lcp_sent", "up")):
     print("incomplete"); sys.exit(0)
 lcp = max(t["lcp_rcvd"], t["lcp_sent"])
 auth = t.get("auth", lcp)
@@ -74,19 +68,22 @@ for run in $(seq "$RUNS"); do
   for _ in $(seq 100); do [[ -L $TMP/tty ]] && break; sleep 0.05; done
   start=$(date +%s%N)
   ip netns exec "$CLI" "$BIN" dial --apn 3gnet --device "$TMP/tty" --lock-dir "$TMP/lock" --default-route no \
-    --ping 1 --debug 2>&1 | python3 "$TMP/ts.py" "$start" >"$TMP/host-$run.log" || true
+    --ping 1 --debug --log-format json 2>"$TMP/host-$run.log" || true
   kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true
-  python3 "$TMP/phases.py" "$TMP/host-$run.log" | tee -a "$TMP/host.txt" | sed "s/^/run $run: /"
+  python3 "$TMP/phases.py" "$TMP/host-$run.log" "$start" | tee -a "$TMP/host.txt" | sed "s/^/run $run: /"
 done
 
-echo "== inside UML: pppd + chat, then ec20ppp --data-plane ppp, $RUNS boots"
+echo "== inside UML: pppd + chat and ec20ppp --data-plane ppp, $RUNS dials each (one per UML boot)"
 : >"$TMP/uml.txt"
 for run in $(seq "$RUNS"); do
-  bash tests/interop/interop.sh bench_dial_time "$BIN" >"$TMP/uml-$run.out" 2>&1 || { tail -20 "$TMP/uml-$run.out"; exit 1; }
-  pppd_ms=$(awk '$1=="DIALTIME" && $2=="pppd" {print $3}' "$TMP/uml-$run.out")
-  ours_ms=$(awk '$1=="DIALTIME" && $2=="ec20ppp" {print $3}' "$TMP/uml-$run.out")
-  sed -n '/^----- ec20ppp$/,/^----- pppd$/p' "$TMP/uml-$run.out" >"$TMP/uml-dial-$run.log"
-  phases=$(python3 "$TMP/phases.py" "$TMP/uml-dial-$run.log")
+  for tool in pppd ec20ppp; do
+    EC20PPP_DIAL_TOOL=$tool bash tests/interop/interop.sh bench_dial_time "$BIN" >"$TMP/uml-$tool-$run.out" 2>&1 ||
+      { tail -20 "$TMP/uml-$tool-$run.out"; exit 1; }
+  done
+  pppd_ms=$(awk '$1=="DIALTIME" {print $3}' "$TMP/uml-pppd-$run.out")
+  ours_ms=$(awk '$1=="DIALTIME" {print $3}' "$TMP/uml-ec20ppp-$run.out")
+  dial_start=$(awk '/^----- log / {print $3}' "$TMP/uml-ec20ppp-$run.out")
+  phases=$(python3 "$TMP/phases.py" "$TMP/uml-ec20ppp-$run.out" "$dial_start")
   echo "$pppd_ms $ours_ms $phases" | tee -a "$TMP/uml.txt" | sed "s/^/run $run: pppd+chat, ec20ppp, ec20ppp phases: /"
 done
 
