@@ -95,7 +95,8 @@ CLI::App* add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::stri
     dial->add_option("--pcap", d.pcap, "Write every PPP packet to this pcap file (Wireshark reads it)");
     dial->add_option("--lock-dir", d.lock_dir, "Where the UUCP lock file goes")->capture_default_str();
     dial->add_option("--state-dir", d.state_dir,
-                     "Where the undo record goes (what the next start puts back if this dialer is killed)")
+                     "Directory of the status file NAME.json (see `ec20ppp status`) and the undo record (what the "
+                     "next start puts back if this dialer is killed)")
         ->capture_default_str();
     dial->add_flag("--debug", d.debug, "Log every PPP packet (pppd's 'debug')");
     dial->add_option("--log-format", d.log_format, "text: pppd's lines; json: one JSON object per log event")
