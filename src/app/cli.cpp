@@ -149,6 +149,21 @@ void add_sim(CLI::App& app, SimCommandOptions& s, std::string& address, std::str
     sim->add_option("--terminate-after", terminate, "Fault: LCP Terminate-Request N seconds after IP-up");
     sim->add_option("--no-carrier-after", no_carrier, "Fault: drop the call (NO CARRIER) N seconds after IP-up");
     sim->add_option("--hangup-after", hangup, "Fault: close the pty N seconds after IP-up, and exit");
+    sim->add_option_function<double>(
+        "--renegotiate-after",
+        [&s](double v) {
+            if (!(v >= 0 && v <= 1e6)) throw CLI::ValidationError("--renegotiate-after", "use a number of seconds up to 1000000");
+            s.sim.renegotiate_after = std::chrono::milliseconds(static_cast<long long>(v * 1000));
+        },
+        "Fault: the network renegotiates PPP (LCP Configure-Request while Opened) N seconds after IP-up, once per call");
+    sim->add_option_function<std::string>(
+        "--renegotiate-address",
+        [&s](const std::string& text) {
+            auto a = parse_ipv4(text);
+            if (!a) throw CLI::ValidationError("--renegotiate-address", text + " is not an IPv4 address (like 10.18.14.217)");
+            s.sim.renegotiate_address = *a;
+        },
+        "Address the network hands out after --renegotiate-after (default: --address + 1)");
     sim->add_option("--seed", s.sim.seed, "Seed for the fault randomness")->capture_default_str();
     sim->add_flag("--debug", s.sim.debug, "Log every PPP packet");
 }
