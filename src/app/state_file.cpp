@@ -50,9 +50,10 @@ void check_safe(const fs::path& dir, const struct stat& st) {
                "remove the symlink (rm " + dir.string() + ")" + hint);
     }
     if (!S_ISDIR(st.st_mode)) refuse(dir.string() + " is not a directory: remove it" + hint);
-    if (st.st_uid != ::geteuid()) {
-        refuse("state directory " + dir.string() + " belongs to uid " + std::to_string(st.st_uid) + ", not to us (uid " +
-               std::to_string(::geteuid()) + "), so its owner could plant undo records: chown it or remove it" + hint);
+    // Root's directory is as trustworthy as root itself (we then just may not write it).
+    if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+        refuse("state directory " + dir.string() + " belongs to uid " + std::to_string(st.st_uid) + ", neither us (uid " +
+               std::to_string(::geteuid()) + ") nor root, so its owner could plant undo records: chown it or remove it" + hint);
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
         refuse("state directory " + dir.string() + " is writable by group or others (mode " + mode_text(st.st_mode) +

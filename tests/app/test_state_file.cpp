@@ -142,6 +142,29 @@ TEST_F(app_state_file, refuses_a_directory_of_another_owner) {
     }
 }
 
+TEST_F(app_state_file, a_user_may_not_use_roots_private_directory_but_is_not_refused_for_it) {
+    // /run/ec20ppp made by a root dialer, then `ec20ppp dial --device sim` as a user: a plain
+    // error (nothing of the user's can be in there), not the refusal that ends the dial.
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to make root's directory and become a user";
+    ::chmod(tmp.path.c_str(), 0755);  // the user can reach it and see whose it is
+    fs::create_directory(dir);
+    ::chmod(dir.c_str(), 0700);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        if (::setresuid(65534, 65534, 65534) != 0) ::_exit(3);
+        try {
+            StateDir d(dir);
+        } catch (const StateDirError& e) {
+            ::_exit(e.unsafe() ? 1 : 0);
+        }
+        ::_exit(2);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: refused as unsafe, 2: opened, 3: setresuid failed";
+}
+
 TEST_F(app_state_file, a_missing_parent_is_a_plain_error_naming_the_fix) {
     try {
         StateDir d(tmp.path / "no" / "such");
