@@ -341,11 +341,16 @@ TEST_F(StatusDir, ReporterWritesPhasesAndRemovesTheFileAtTheEnd) {
 
         reporter.ip_down();
         EXPECT_FALSE(reporter.status().local);
-        reporter.attempt_ended(16, "Modem hangup", 2);
+        log.error("Modem hangup: /dev/ttyUSB2 read failed (End of file)");
+        reporter.attempt_ended(16, log.last_error(), 2);
         EXPECT_EQ(reporter.status().reconnects, 1u);
         ASSERT_TRUE(reporter.status().last_failure);
         EXPECT_EQ(reporter.status().last_failure->exit_status, 16);
-        EXPECT_EQ(reporter.status().last_failure->message, "Modem hangup");
+        EXPECT_EQ(reporter.status().last_failure->message, "Modem hangup: /dev/ttyUSB2 read failed (End of file)");
+        // The next attempt logged no error of its own: the old one is not repeated as its reason.
+        reporter.attempt_ended(16, log.last_error(), 3);
+        EXPECT_EQ(reporter.status().reconnects, 2u);
+        EXPECT_EQ(reporter.status().last_failure->message, "the modem hung up or the network ended the call");
     }
     EXPECT_FALSE(std::filesystem::exists(file));
     std::ifstream metrics(*o.metrics_file);
@@ -353,7 +358,7 @@ TEST_F(StatusDir, ReporterWritesPhasesAndRemovesTheFileAtTheEnd) {
     m << metrics.rdbuf();
     EXPECT_NE(m.str().find("ec20ppp_up{name=\"ec20\"} 0\n"), std::string::npos) << m.str();
     EXPECT_NE(m.str().find("phase=\"stopped\""), std::string::npos) << m.str();
-    EXPECT_NE(m.str().find("ec20ppp_reconnects_total{name=\"ec20\"} 1\n"), std::string::npos) << m.str();
+    EXPECT_NE(m.str().find("ec20ppp_reconnects_total{name=\"ec20\"} 2\n"), std::string::npos) << m.str();
 }
 
 TEST_F(StatusDir, ReporterRewritesCountersOnlyWhenTheyMoveAndTheIntervalPassed) {
@@ -405,6 +410,8 @@ TEST(Logger, RemembersTheLastError) {
     quiet.info("fine");
     quiet.warning("not an error");
     EXPECT_EQ(quiet.last_error(), "");
+    EXPECT_EQ(quiet.error_count(), 0u);
     quiet.error("Connect script failed: +CME ERROR: 10");
     EXPECT_EQ(quiet.last_error(), "Connect script failed: +CME ERROR: 10");
+    EXPECT_EQ(quiet.error_count(), 1u);
 }
