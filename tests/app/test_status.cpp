@@ -239,6 +239,26 @@ TEST_F(StatusDir, StatusCommandWhenNothingRuns) {
     EXPECT_NE(err_.str().find("no ec20ppp dialer is running"), std::string::npos) << err_.str();
 }
 
+TEST_F(StatusDir, StatusCommandWithoutPermissionSaysSo) {
+    write_file_atomically(dir_ / "wan.json", status_to_json(running()), 0644);
+    ::chmod(dir_.c_str(), 0700);  // as /run/ec20ppp is: only root gets in
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop it";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+        const bool named = status({.name = "wan"}) == 1 &&
+                           err_.str().find("cannot read " + (dir_ / "wan.json").string() + ": permission denied (run as root)") !=
+                               std::string::npos;
+        const bool all = status({}) == 1 && err_.str().find("Permission denied (run as root)") != std::string::npos;
+        ::_exit(named && all ? 0 : 1);
+    }
+    int st = 0;
+    ASSERT_EQ(::waitpid(child, &st, 0), child);
+    ASSERT_TRUE(WIFEXITED(st));
+    EXPECT_EQ(WEXITSTATUS(st), 0) << "1: wrong message without permission; 3: could not drop root";
+}
+
 TEST_F(StatusDir, StaleFileOfAKilledDialer) {
     // A child that exits at once: its pid is dead, as a SIGKILLed dialer's would be.
     pid_t child = ::fork();
