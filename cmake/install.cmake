@@ -21,8 +21,14 @@ install(FILES ${_man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/ec20ppp.bash-completion
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ec20ppp)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/60-ec20ppp.rules DESTINATION lib/udev/rules.d)
-configure_file(${PROJECT_SOURCE_DIR}/packaging/ec20ppp@.service.in ${CMAKE_CURRENT_BINARY_DIR}/ec20ppp@.service @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/ec20ppp@.service DESTINATION lib/systemd/system)
+# The unit names the binary by its installed path, which is known only when installing
+# (`cmake --install --prefix`, CPack's /usr): made then, from the prefix of that install.
+install(CODE "
+  set(CMAKE_INSTALL_FULL_SBINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SBINDIR}\")
+  set(CMAKE_INSTALL_FULL_DOCDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DOCDIR}\")
+  configure_file(\"${PROJECT_SOURCE_DIR}/packaging/ec20ppp@.service.in\" \"${CMAKE_CURRENT_BINARY_DIR}/unit/ec20ppp@.service\" @ONLY)
+  file(INSTALL \"${CMAKE_CURRENT_BINARY_DIR}/unit/ec20ppp@.service\" DESTINATION \"\${CMAKE_INSTALL_PREFIX}/lib/systemd/system\")
+")
 if(EXISTS ${PROJECT_SOURCE_DIR}/docs/example.conf)
   install(FILES ${PROJECT_SOURCE_DIR}/docs/example.conf DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 endif()

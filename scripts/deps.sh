@@ -10,6 +10,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libpcap-dev
   libtomlplusplus-dev  # --config files (TOML), used header-only
   liblwip-dev  # the simulator's user-space network endpoint (src/netstack)
+  libsystemd-dev  # sd_notify for ec20ppp@.service (optional: without it, our own few lines)
+  # tests/package: the man page rendered, the .deb built (dpkg-shlibdeps) and installed
+  groff-base dpkg-dev
   # tests: namespaces, ping and transfers through the link
   iproute2 iputils-ping socat procps
   jq  # reads the status files in tests/integration/status_cases.sh

@@ -3,7 +3,8 @@
 # the simulator through real ptys, TUN devices and network namespaces. Then the same suite again
 # in a second build directory (build-asan) under AddressSanitizer + UndefinedBehaviorSanitizer,
 # with the fuzz regression runs (CTest label "fuzz": every file of fuzz/corpus/<target> and
-# fuzz/regressions/<target> replayed through its fuzz target); any finding fails.
+# fuzz/regressions/<target> replayed through its fuzz target); any finding fails. Last, the unit
+# tests once more, cross-built for armhf and run under qemu-user (scripts/cross-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -17,4 +18,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_strin
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The interop (pppd in UML) and drivers (kernel module builds) suites exercise other programs,
 # not our memory safety: run once above, not again here.
-ctest --test-dir build-asan -LE "interop|drivers" --output-on-failure -j"$(nproc)"
+# The package suite checks files and the .deb, not memory: once above is enough.
+ctest --test-dir build-asan -LE "interop|drivers|package" --output-on-failure -j"$(nproc)"
+
+echo "== armhf: cross-built with Debian's cross compiler, unit tests under qemu-arm (build-armhf)"
+./scripts/cross-test.sh armhf

@@ -95,7 +95,8 @@ CLI::App* add_dial(CLI::App& app, DialOptions& d, std::string& resolv, std::stri
     dial->add_option("--pcap", d.pcap, "Write every PPP packet to this pcap file (Wireshark reads it)");
     dial->add_option("--lock-dir", d.lock_dir, "Where the UUCP lock file goes")->capture_default_str();
     dial->add_option("--state-dir", d.state_dir,
-                     "Where the undo record goes (what the next start puts back if this dialer is killed)")
+                     "Directory of the status file NAME.json (see `ec20ppp status`) and the undo record (what the "
+                     "next start puts back if this dialer is killed)")
         ->capture_default_str();
     dial->add_flag("--debug", d.debug, "Log every PPP packet (pppd's 'debug')");
     dial->add_option("--log-format", d.log_format, "text: pppd's lines; json: one JSON object per log event")
@@ -148,6 +149,21 @@ void add_sim(CLI::App& app, SimCommandOptions& s, std::string& address, std::str
     sim->add_option("--terminate-after", terminate, "Fault: LCP Terminate-Request N seconds after IP-up");
     sim->add_option("--no-carrier-after", no_carrier, "Fault: drop the call (NO CARRIER) N seconds after IP-up");
     sim->add_option("--hangup-after", hangup, "Fault: close the pty N seconds after IP-up, and exit");
+    sim->add_option_function<double>(
+        "--renegotiate-after",
+        [&s](double v) {
+            if (!(v >= 0 && v <= 1e6)) throw CLI::ValidationError("--renegotiate-after", "use a number of seconds up to 1000000");
+            s.sim.renegotiate_after = std::chrono::milliseconds(static_cast<long long>(v * 1000));
+        },
+        "Fault: the network renegotiates PPP (LCP Configure-Request while Opened) N seconds after IP-up, once per call");
+    sim->add_option_function<std::string>(
+        "--renegotiate-address",
+        [&s](const std::string& text) {
+            auto a = parse_ipv4(text);
+            if (!a) throw CLI::ValidationError("--renegotiate-address", text + " is not an IPv4 address (like 10.18.14.217)");
+            s.sim.renegotiate_address = *a;
+        },
+        "Address the network hands out after --renegotiate-after (default: --address + 1)");
     sim->add_option("--seed", s.sim.seed, "Seed for the fault randomness")->capture_default_str();
     sim->add_flag("--debug", s.sim.debug, "Log every PPP packet");
 }

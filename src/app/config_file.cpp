@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -187,14 +188,7 @@ std::optional<std::string> apply_config_file(CLI::App& dial, const std::filesyst
             out.password_line = line;
             continue;
         }
-        CLI::Option* option = nullptr;
-        if (!key.empty() && !key.starts_with("-")) {
-            try {
-                option = dial.get_option_no_throw("--" + key);
-            } catch (const std::exception&) {
-                option = nullptr;
-            }
-        }
+        CLI::Option* option = key.empty() || key.starts_with("-") ? nullptr : dial.get_option_no_throw("--" + key);
         if (!option || !settable(option))
             return where + "unknown key '" + key + "'" + (node.is_table() ? " (the file has no [sections])" : "") +
                    " \u2014 allowed keys: " + allowed_config_keys(dial);

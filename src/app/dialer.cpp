@@ -69,13 +69,33 @@ int Dialer::run() {
             return exit_option_error;
         }
     }
-    if (!choose_data_plane()) return exit_code_;
-    if (!open_port()) return exit_code_;
-    if (!start_chat()) return exit_code_;
-    read_serial();
-    io_.run();
+    if (choose_data_plane() && open_port() && start_chat()) {
+        read_serial();
+        io_.run();
+    }
     teardown();
+    collect_late_signal();
     return exit_code_ < 0 ? exit_fatal : exit_code_;
+}
+
+void Dialer::collect_late_signal() {
+    // A signal that reached Asio's signal pipe while a handler was ending the attempt is still
+    // unread there (io_.stop() came first) and would be lost with this io_context: under
+    // --persist the next attempt would start and the SIGTERM be ignored. One non-blocking look.
+    if (signalled_) return;
+    int late = 0;
+    signals_.async_wait([&late](std::error_code ec, int signo) {
+        if (!ec) late = signo;
+    });
+    io_.restart();
+    io_.poll();
+    std::error_code ignored;
+    signals_.cancel(ignored);
+    io_.poll();  // completes the cancelled wait, which refers to `late`
+    if (late == 0) return;
+    log_.notice("Terminating on signal " + std::to_string(late));
+    signalled_ = true;
+    exit_code_ = exit_user_request;
 }
 
 bool Dialer::choose_data_plane() {
@@ -489,14 +509,19 @@ void Dialer::ipv4_up(const link::Ipv4Up& up) {
         unsigned ifindex = interface_index();
         unsigned mtu = std::min<unsigned>(options_.mtu, link_->lcp_result().peer_mru);
         net_config_->set_mtu(ifindex, mtu);
+        save_state();
         net_config_->add_ipv4_address(ifindex, IpAddress::v4(up.local), IpAddress::v4(up.remote));
+        save_state();
         net_config_->set_link_up(ifindex);
+        save_state();
         if (options_.default_route == DefaultRoute::replace) {
             net_config_->replace_default_route(Route::via_interface(AF_INET, ifindex));
         } else if (options_.default_route == DefaultRoute::add) {
             net_config_->add_default_route(Route::via_interface(AF_INET, ifindex, options_.route_metric));
         }
+        save_state();
     } catch (const std::exception& e) {
+        save_state();
         log_.error(std::string("configuring the interface failed: ") + e.what());
         finish(exit_fatal, e.what());
         return;
@@ -508,6 +533,7 @@ void Dialer::ipv4_up(const link::Ipv4Up& up) {
         try {
             resolv_conf_ = std::make_unique<ResolvConf>(options_.resolv_conf, [this](std::string_view l) { log_.info(l); });
             resolv_conf_->write(servers);
+            save_state();
             log_.notice("wrote the DNS servers to " + options_.resolv_conf.string());
         } catch (const std::exception& e) {
             log_.error(e.what());
@@ -533,7 +559,9 @@ void Dialer::ipv6_up(const link::Ipv6Up& up) {
         unsigned ifindex = interface_index();
         net_config_->set_link_up(ifindex);
         net_config_->add_ipv6_link_local(ifindex, ipv6_link_local(id_bytes(up.local_id)), ipv6_link_local(id_bytes(up.peer_id)));
+        save_state();
     } catch (const std::exception& e) {
+        save_state();
         log_.error(std::string("configuring IPv6 failed: ") + e.what());
     }
 }
@@ -551,6 +579,25 @@ void Dialer::network_down() {
     if (resolv_conf_) {
         resolv_conf_->restore();
         resolv_conf_.reset();
+    }
+    save_state();
+}
+
+void Dialer::save_state() {
+    // What a SIGKILL now would leave behind, for the next `ec20ppp dial` to put back (run_dial).
+    UndoRecord record = net_config_ ? net_config_->record() : UndoRecord{};
+    if (resolv_conf_ && resolv_conf_->backup()) record.resolv_conf = resolv_conf_->backup();
+    try {
+        if (!state_dir_) {
+            if (record.empty()) return;
+            state_dir_ = std::make_unique<StateDir>(options_.state_dir);
+        }
+        UndoStateFile(*state_dir_, undo_file_name(options_.device)).save(std::move(record));
+    } catch (const std::exception& e) {
+        if (!state_warned_) {
+            log_.warning(std::string(e.what()) + " (if ec20ppp is killed, the next start cannot undo its changes)");
+        }
+        state_warned_ = true;
     }
 }
 
@@ -652,6 +699,13 @@ void Dialer::finish(int code, const std::string& why) {
 }
 
 void Dialer::teardown() {
+    // From here the attempt only ends and nobody waits on signals_ any more: a stop signal now
+    // stays pending (blocked) instead of vanishing into the signal set, and run_dial unblocks it
+    // where it can act on it (else --persist dialed again and ignored SIGTERM).
+    sigset_t stop;
+    sigemptyset(&stop);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop, s);
+    ::sigprocmask(SIG_BLOCK, &stop, nullptr);
     if (stage_ == Stage::done) return;
     stage_ = Stage::done;
     timer_.cancel();

@@ -16,6 +16,7 @@
 #include "app/pcap_writer.hpp"
 #include "app/pinger.hpp"
 #include "app/status_reporter.hpp"
+#include "app/state_file.hpp"
 #include "chat/engine.hpp"
 #include "link/framed_link.hpp"
 #include "netconf/net_config.hpp"
@@ -79,12 +80,16 @@ private:
     unsigned interface_index() const;
     void start_tun_reading();
     void run_script(const std::optional<std::filesystem::path>& script, const char* what);
+    // Rewrites the undo record in --state-dir after each change (removes it when nothing is left).
+    void save_state();
     void reap_scripts();
 
     void on_signal(int signo);
     // Starts the end of the connection: LCP Terminate (bounded), then teardown and hang-up.
     void finish(int code, const std::string& why);
     void teardown();
+    // After the loop ended: a stop signal Asio received but had not delivered yet.
+    void collect_late_signal();
     void flush_writes();
     void hang_up_modem();
     void stop_loop();
@@ -121,6 +126,8 @@ private:
     std::unique_ptr<Netlink> netlink_;
     std::unique_ptr<NetConfig> net_config_;
     std::unique_ptr<ResolvConf> resolv_conf_;
+    std::unique_ptr<StateDir> state_dir_;  // opened at the first change
+    bool state_warned_ = false;
     std::optional<link::Ipv4Up> ipv4_;
     std::unique_ptr<Pinger> pinger_;
     std::vector<std::pair<std::unique_ptr<ChildProcess>, TimePoint>> scripts_;

@@ -43,7 +43,10 @@ std::string log_line_json(LogLevel level, std::string_view text, std::string_vie
 }
 
 void Logger::log(LogLevel level, std::string_view text) const {
-    if (level == LogLevel::error) last_error_ = std::string(text);
+    if (level == LogLevel::error) {
+        last_error_ = std::string(text);
+        ++errors_;
+    }
     if (!enabled(level)) return;
     std::string line;
     if (format_ == LogFormat::json) {

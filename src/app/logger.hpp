@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,12 +37,15 @@ public:
     void debug(std::string_view text) const { log(LogLevel::debug, text); }
     // The last error logged (whatever the level filter): the status file's "last failure".
     const std::string& last_error() const { return last_error_; }
+    // How many errors were logged so far: tells whether last_error() is from this attempt.
+    std::uint64_t error_count() const { return errors_; }
 
 private:
     LogLevel max_;
     std::string prefix_;
     LogFormat format_ = LogFormat::text;
     mutable std::string last_error_;
+    mutable std::uint64_t errors_ = 0;
 };
 
 }  // namespace ec20ppp::app

@@ -17,6 +17,7 @@
 #include "app/exit_codes.hpp"
 #include "app/retry_policy.hpp"
 #include "app/status_reporter.hpp"
+#include "app/state_file.hpp"
 #include "netconf/netlink.hpp"
 #include "serial/device_watch.hpp"
 #include "serial/serial_port.hpp"
@@ -97,12 +98,22 @@ bool start_simulator(DialOptions& o, const Logger& log, SimChild& child) {
 volatile bool g_stop_waiting = false;
 void on_stop_signal(int) { g_stop_waiting = true; }
 
+// Dialer::teardown blocks the stop signals so one that arrives while an attempt ends stays
+// pending; unblocked where a handler (ours, or the next Dialer's signal set) will see it.
+void unblock_stop_signals() {
+    sigset_t stop;
+    sigemptyset(&stop);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop, s);
+    ::sigprocmask(SIG_UNBLOCK, &stop, nullptr);
+}
+
 // Between attempts the Dialer's own signal handling is gone: a signal must still end us at once.
 void install_wait_signals() {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     for (int s : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(s, &sa, nullptr);
+    unblock_stop_signals();
 }
 
 // Sleeps `d`, returning false early if a signal asked us to stop.
@@ -133,6 +144,31 @@ void reset_modem(const DialOptions& o, const Logger& log) {
     }
 }
 
+// A dialer killed by SIGKILL could not undo its changes: put them back before dialing. False if
+// the state directory is unsafe to use (the error is logged).
+bool recover_undo_records(const DialOptions& o, const Logger& log) {
+    std::unique_ptr<StateDir> dir;
+    try {
+        dir = std::make_unique<StateDir>(o.state_dir);
+    } catch (const StateDirError& e) {
+        if (e.unsafe()) {
+            log.error(e.what());
+            return false;
+        }
+        // Typically not root (/run is not ours), when there is nothing of ours to undo either.
+        log.log(::geteuid() == 0 ? LogLevel::warning : LogLevel::debug, e.what());
+        return true;
+    }
+    std::unique_ptr<Netlink> netlink;
+    try {
+        netlink = std::make_unique<Netlink>();
+    } catch (const std::exception&) {
+        // Records with routes then say they could not be reverted, and are kept.
+    }
+    recover_stale_records(*dir, netlink.get(), [&log](LogLevel level, std::string_view line) { log.log(level, line); });
+    return true;
+}
+
 }  // namespace
 
 int run_dial(DialOptions o) {
@@ -142,6 +178,8 @@ int run_dial(DialOptions o) {
     StatusReporter status(o, log);
     SimChild child;
     if (o.simulated() && !start_simulator(o, log, child)) return exit_fatal;
+    // (After the simulator: with --device sim this is the namespace the dialer configures.)
+    if (!recover_undo_records(o, log)) return exit_option_error;
     RetryPolicy policy(o.persist, system_random_bytes);
     for (unsigned attempt = 1;; ++attempt) {
         // Without --persist a missing port fails at once (exit 7, like pppd): a mistyped path
@@ -169,6 +207,10 @@ int run_dial(DialOptions o) {
         {
             asio::io_context io;
             Dialer dialer(io, o, log);
+            // Its signal set is installed now: a signal still pending goes to it, and one that
+            // came since the last wait only set the flag (without this look it was lost).
+            unblock_stop_signals();
+            if (g_stop_waiting) return exit_user_request;
             dialer.set_status(&status);
             code = dialer.run();
             was_up = dialer.was_up();

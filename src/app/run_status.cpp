@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -46,6 +47,10 @@ int run_status(const StatusCommandOptions& o, std::ostream& out, std::ostream& e
         }
         const auto file = o.state_dir / (o.name + ".json");
         auto text = read_text(file);
+        if (!text && ::access(file.c_str(), F_OK) != 0 && errno == EACCES) {
+            err << "error: cannot read " << file.string() << ": permission denied (run as root)\n";
+            return 1;
+        }
         if (!text) {
             err << "ec20ppp " << o.name << " is not running (no " << file.string()
                 << "); `ec20ppp status` lists those that are\n";

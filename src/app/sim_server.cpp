@@ -88,7 +88,12 @@ void SimServer::handle_at(sim::SimOutputs& out) {
 
 void SimServer::start_ppp() {
     silent_ = false;
+    renegotiated_ = false;
     running_since_.reset();
+    restart_ppp();
+}
+
+void SimServer::restart_ppp() {
     auto engine = std::make_shared<std::mt19937>(rng_());
     ppp_ = std::make_unique<link::FramedLink>(link::ec20_network_config(options_.plan),
                                               [engine](std::span<std::uint8_t> out) {
@@ -240,7 +245,8 @@ void SimServer::rearm_timer() {
         const std::optional<Duration> pending[] = {silent_ ? std::nullopt : options_.silence_after,
                                                    terminated_ ? std::nullopt : options_.terminate_after,
                                                    options_.hangup_after,
-                                                   dropped_ ? std::nullopt : options_.no_carrier_after};
+                                                   dropped_ ? std::nullopt : options_.no_carrier_after,
+                                                   renegotiated_ ? std::nullopt : options_.renegotiate_after};
         for (const auto& fault : pending)
             if (fault) next = earliest(next, *running_since_ + *fault);
     }
@@ -292,6 +298,17 @@ void SimServer::on_timer() {
             master_.close(ignored);
             io_.stop();
             return;
+        }
+        // Last: it resets running_since_, which the checks above read.
+        if (running_since_ && ppp_ && !renegotiated_ && due(options_.renegotiate_after)) {
+            renegotiated_ = true;
+            const Ipv4 next = options_.renegotiate_address.value_or(Ipv4{options_.plan.client_address.value + 1});
+            log_.notice("fault: the network renegotiates PPP, handing out " + to_string(next));
+            options_.plan.client_address = next;
+            // The new engine starts in Req-Sent with a Configure-Request: the host, Opened, takes
+            // it as a renegotiation (this-layer-down, then LCP, CHAP and IPCP again).
+            running_since_.reset();
+            restart_ppp();
         }
     }
     rearm_timer();

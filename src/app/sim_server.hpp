@@ -33,6 +33,11 @@ struct SimOptions {
     double drop_rate = 0;     // probability of losing a whole frame sent to the host
     Duration latency{0};
     std::optional<Duration> silence_after, terminate_after, hangup_after, no_carrier_after;
+    // Fault: the network restarts PPP (an LCP Configure-Request while Opened, RFC 1661 §4.1
+    // renegotiation) this long after IP-up, once per call, and then hands out this address
+    // (unset: the previous one + 1).
+    std::optional<Duration> renegotiate_after;
+    std::optional<Ipv4> renegotiate_address;
     std::uint32_t seed = 1;
     bool kernel_network = true;  // a TUN in a namespace (root) instead of the user-space endpoint
     std::uint16_t tcp_port = 5001;  // the user-space endpoint's TCP echo service
@@ -55,6 +60,8 @@ private:
     void on_host_gone();
     void handle_at(sim::SimOutputs& out);
     void start_ppp();
+    // A fresh network-side engine on the running call: its Configure-Request renegotiates.
+    void restart_ppp();
     void handle_link(link::LinkEvents& events);
     void end_call(const std::string& why);
     void to_host(Bytes bytes, bool is_frame);
@@ -80,6 +87,7 @@ private:
     std::optional<TimePoint> running_since_;
     bool silent_ = false;
     bool terminated_ = false, dropped_ = false;  // faults already applied to this call
+    bool renegotiated_ = false;                  // once per call (start_ppp), not per IP-up
     bool hung_up_ = false;
     bool host_present_ = true;
 };

@@ -19,6 +19,26 @@ namespace {
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
+// pppd's exit statuses (app/exit_codes.hpp) in words, for a failure that logged no error.
+std::string exit_text(int code) {
+    switch (code) {
+        case 1: return "fatal error";
+        case 2: return "option error";
+        case 3: return "not root";
+        case 5: return "ended by a signal";
+        case 6: return "the port is locked";
+        case 7: return "the port could not be opened";
+        case 8: return "the AT chat failed";
+        case 10: return "PPP negotiation failed";
+        case 11: return "the peer failed authentication";
+        case 15: return "the peer stopped answering LCP echoes";
+        case 16: return "the modem hung up or the network ended the call";
+        case 17: return "the line is looped back";
+        case 19: return "our credentials were refused";
+        default: return "exit status " + std::to_string(code);
+    }
+}
+
 struct Query {
     unsigned ifindex = 0;
     std::optional<InterfaceCounters> counters;
@@ -99,6 +119,7 @@ StatusReporter::StatusReporter(const DialOptions& o, const Logger& log)
     status_.device = o.device;
     status_.apn = o.apn;
     status_.started = status_.phase_since = unix_now();
+    errors_before_attempt_ = log.error_count();
     file_ = o.state_dir / (status_.name + ".json");
     metrics_ = o.metrics_file;
 }
@@ -182,8 +203,10 @@ void StatusReporter::traffic(TimePoint now) {
     write();
 }
 
-void StatusReporter::attempt_ended(int exit_status, const std::string& message, unsigned next_attempt) {
-    if (exit_status != 0) status_.last_failure = Status::Failure{unix_now(), exit_status, message};
+void StatusReporter::attempt_ended(int exit_status, const std::string& last_error, unsigned next_attempt) {
+    const bool logged = log_.error_count() != errors_before_attempt_ && !last_error.empty();
+    errors_before_attempt_ = log_.error_count();
+    if (exit_status != 0) status_.last_failure = Status::Failure{unix_now(), exit_status, logged ? last_error : exit_text(exit_status)};
     status_.reconnects = next_attempt > 0 ? next_attempt - 1 : 0;
 }
 

@@ -53,8 +53,10 @@ public:
     // Called on traffic and on the dialer's own timer: rereads the counters and writes them when
     // they changed, at most every --status-interval.
     void traffic(TimePoint now);
-    // A dial attempt is over (--persist dials again as attempt `next_attempt`).
-    void attempt_ended(int exit_status, const std::string& message, unsigned next_attempt);
+    // A dial attempt is over (--persist dials again as attempt `next_attempt`). `last_error` is
+    // the Logger's; when the attempt logged no error (the network hung up) the exit status is
+    // described instead.
+    void attempt_ended(int exit_status, const std::string& last_error, unsigned next_attempt);
 
 private:
     void write();
@@ -67,6 +69,7 @@ private:
     unsigned ifindex_ = 0;
     TimePoint last_write_{};
     bool warned_ = false;
+    std::uint64_t errors_before_attempt_ = 0;  // the Logger's error count when the attempt began
 };
 
 }  // namespace ec20ppp::app

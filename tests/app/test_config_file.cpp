@@ -1,6 +1,7 @@
 // `ec20ppp dial --config FILE` (src/app/config_file.cpp), through parse_command_line as main()
 // runs it: every key, the command line winning, and each kind of bad file named with its line.
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -181,6 +182,10 @@ TEST_F(ConfigFileTest, CommandLineOverridesTheFile) {
     EXPECT_EQ(p.line.dial.auth, AuthChoice::chap);
     EXPECT_EQ(p.line.dial.persist.holdoff, 3s);
     EXPECT_TRUE(p.line.dial.debug);  // from the file: the command line did not say
+    // A flag the file sets is turned off with --flag=false.
+    auto off = parse({"--config", write("b.conf", "apn = \"3gnet\"\npersist = true\n"), "--persist=false"});
+    ASSERT_EQ(off.line.command, CommandLine::Command::dial) << off.err;
+    EXPECT_FALSE(off.line.dial.persist.persist);
 }
 
 TEST_F(ConfigFileTest, ApnMayComeFromTheFileOnly) {
@@ -243,10 +248,25 @@ TEST_F(ConfigFileTest, TomlSyntaxErrorsHaveLineAndColumn) {
 TEST_F(ConfigFileTest, MissingUnreadableAndOddFilesAreRefused) {
     expect_error(parse({"--config", (dir_ / "missing.conf").string()}), "missing.conf: no such file");
     expect_error(parse({"--config", dir_.string()}), "not a regular file");
-    if (::geteuid() != 0) {  // root reads any file
-        const auto file = write("locked.conf", "apn = \"3gnet\"\n", 0);
+    const auto file = write("locked.conf", "apn = \"3gnet\"\n", 0);
+    if (::geteuid() != 0) {
         expect_error(parse({"--config", file}), "locked.conf: cannot open it (Permission denied)");
+        return;
     }
+    // Root reads any file: the check runs in a child that gave up root.
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+        auto p = parse({"--config", file});
+        const bool ok = p.line.exit_code == exit_option_error &&
+                        p.err.find("locked.conf: cannot open it (Permission denied); run as the user that owns it") != std::string::npos;
+        ::_exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: wrong message for an unreadable file; 3: could not drop root";
 }
 
 TEST_F(ConfigFileTest, PasswordOnlyInAPrivateFile) {

@@ -239,6 +239,26 @@ TEST_F(StatusDir, StatusCommandWhenNothingRuns) {
     EXPECT_NE(err_.str().find("no ec20ppp dialer is running"), std::string::npos) << err_.str();
 }
 
+TEST_F(StatusDir, StatusCommandWithoutPermissionSaysSo) {
+    write_file_atomically(dir_ / "wan.json", status_to_json(running()), 0644);
+    ::chmod(dir_.c_str(), 0700);  // as /run/ec20ppp is: only root gets in
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop it";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+        const bool named = status({.name = "wan"}) == 1 &&
+                           err_.str().find("cannot read " + (dir_ / "wan.json").string() + ": permission denied (run as root)") !=
+                               std::string::npos;
+        const bool all = status({}) == 1 && err_.str().find("Permission denied (run as root)") != std::string::npos;
+        ::_exit(named && all ? 0 : 1);
+    }
+    int st = 0;
+    ASSERT_EQ(::waitpid(child, &st, 0), child);
+    ASSERT_TRUE(WIFEXITED(st));
+    EXPECT_EQ(WEXITSTATUS(st), 0) << "1: wrong message without permission; 3: could not drop root";
+}
+
 TEST_F(StatusDir, StaleFileOfAKilledDialer) {
     // A child that exits at once: its pid is dead, as a SIGKILLed dialer's would be.
     pid_t child = ::fork();
@@ -341,11 +361,16 @@ TEST_F(StatusDir, ReporterWritesPhasesAndRemovesTheFileAtTheEnd) {
 
         reporter.ip_down();
         EXPECT_FALSE(reporter.status().local);
-        reporter.attempt_ended(16, "Modem hangup", 2);
+        log.error("Modem hangup: /dev/ttyUSB2 read failed (End of file)");
+        reporter.attempt_ended(16, log.last_error(), 2);
         EXPECT_EQ(reporter.status().reconnects, 1u);
         ASSERT_TRUE(reporter.status().last_failure);
         EXPECT_EQ(reporter.status().last_failure->exit_status, 16);
-        EXPECT_EQ(reporter.status().last_failure->message, "Modem hangup");
+        EXPECT_EQ(reporter.status().last_failure->message, "Modem hangup: /dev/ttyUSB2 read failed (End of file)");
+        // The next attempt logged no error of its own: the old one is not repeated as its reason.
+        reporter.attempt_ended(16, log.last_error(), 3);
+        EXPECT_EQ(reporter.status().reconnects, 2u);
+        EXPECT_EQ(reporter.status().last_failure->message, "the modem hung up or the network ended the call");
     }
     EXPECT_FALSE(std::filesystem::exists(file));
     std::ifstream metrics(*o.metrics_file);
@@ -353,7 +378,7 @@ TEST_F(StatusDir, ReporterWritesPhasesAndRemovesTheFileAtTheEnd) {
     m << metrics.rdbuf();
     EXPECT_NE(m.str().find("ec20ppp_up{name=\"ec20\"} 0\n"), std::string::npos) << m.str();
     EXPECT_NE(m.str().find("phase=\"stopped\""), std::string::npos) << m.str();
-    EXPECT_NE(m.str().find("ec20ppp_reconnects_total{name=\"ec20\"} 1\n"), std::string::npos) << m.str();
+    EXPECT_NE(m.str().find("ec20ppp_reconnects_total{name=\"ec20\"} 2\n"), std::string::npos) << m.str();
 }
 
 TEST_F(StatusDir, ReporterRewritesCountersOnlyWhenTheyMoveAndTheIntervalPassed) {
@@ -405,6 +430,8 @@ TEST(Logger, RemembersTheLastError) {
     quiet.info("fine");
     quiet.warning("not an error");
     EXPECT_EQ(quiet.last_error(), "");
+    EXPECT_EQ(quiet.error_count(), 0u);
     quiet.error("Connect script failed: +CME ERROR: 10");
     EXPECT_EQ(quiet.last_error(), "Connect script failed: +CME ERROR: 10");
+    EXPECT_EQ(quiet.error_count(), 1u);
 }

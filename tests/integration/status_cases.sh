@@ -16,8 +16,10 @@ STATE=$TMP/state
 mkdir -p "$TMP/lock" "$STATE"
 DIAL_PID=
 
+SIM_PID=
 cleanup() {
   [[ -n $DIAL_PID ]] && kill -9 "$DIAL_PID" 2>/dev/null
+  [[ -n $SIM_PID ]] && kill -9 "$SIM_PID" 2>/dev/null
   [[ -n ${KEEP:-} ]] || rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -140,6 +142,31 @@ CONF
   ((CODE == 2)) || fail "bad config: exit $CODE, expected 2"
   grep -q "$TMP/bad.conf:2: 'mtu' takes a whole number" "$TMP/bad.log" || fail "bad config: $(cat "$TMP/bad.log")"
   pass "wan.json from --config, JSON log events with directions, stale file after SIGKILL, bad config refused"
+  ;;
+status_persist_reconnects)
+  # The network ends each call after 1 s; --persist dials again: the status file counts the
+  # reconnects and names the last failure. No TUN (--data-plane none, a user-space simulator):
+  # nothing outside the temp dir is touched.
+  "$BIN" sim --link "$TMP/tty" --user-space --terminate-after 1 >"$TMP/sim.log" 2>&1 &
+  SIM_PID=$!
+  for _ in $(seq 100); do [[ -L $TMP/tty ]] && break; sleep 0.05; done
+  "$BIN" dial --apn 3gnet --device "$TMP/tty" --lock-dir "$TMP/lock" --state-dir "$STATE" --ifname wan0 \
+    --data-plane none --persist --holdoff 0.2 --max-fail 5 --metrics-file "$TMP/metrics.prom" >"$TMP/dial.log" 2>&1 &
+  DIAL_PID=$!
+  wait_json "$STATE/wan0.json" '.reconnects >= 2 and .last_failure.exit_status == 16' 30
+  jq -e '.last_failure.message == "the modem hung up or the network ended the call" and (.last_failure.time | type) == "number"' \
+    "$STATE/wan0.json" >/dev/null || fail "last failure: $(jq -c .last_failure "$STATE/wan0.json")"
+  grep -q '^ec20ppp_reconnects_total{name="wan0"} [2-9]' "$TMP/metrics.prom" || fail "metrics: reconnects"
+  grep -q '^ec20ppp_last_failure_timestamp_seconds{name="wan0",exit_status="16"} ' "$TMP/metrics.prom" ||
+    fail "metrics: no last failure"
+  "$BIN" status wan0 --state-dir "$STATE" >"$TMP/status.log" 2>&1 || fail "status: $(cat "$TMP/status.log")"
+  grep -q "reconnects [2-9]; last failure .* UTC: exit 16, the modem hung up or the network ended the call" "$TMP/status.log" ||
+    fail "status: $(cat "$TMP/status.log")"
+  stop_dialer TERM
+  kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null
+  ((CODE == 5)) || fail "exit status $CODE after SIGTERM, expected 5"
+  [[ ! -e $STATE/wan0.json ]] || fail "the status file is still there after SIGTERM"
+  pass "reconnects and the last failure in the status file, the metrics and ec20ppp status"
   ;;
 *)
   fail "unknown case"
