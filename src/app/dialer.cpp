@@ -15,6 +15,7 @@
 #include "chat/script_parser.hpp"
 #include "hdlc/framer.hpp"
 #include "ipcp/ipv6cp.hpp"
+#include "link/presets.hpp"
 
 namespace ec20ppp::app {
 
@@ -260,6 +261,12 @@ void Dialer::handle_chat(chat::ChatOutputs& out) {
     for (auto& event : out) {
         if (auto* send = std::get_if<chat::SendText>(&event)) {
             send_serial(Bytes(send->text.begin(), send->text.end()));
+            chat_sent_at_ = Clock::now();
+        } else if (auto* matched = std::get_if<chat::Matched>(&event)) {
+            // How long the modem takes to answer, for the PPP timers. Not the dial's CONNECT:
+            // that waits for the network, not for the modem.
+            if (chat_sent_at_ && !matched->expect.starts_with("CONNECT"))
+                modem_round_trip_ = std::max(modem_round_trip_, std::chrono::duration_cast<Duration>(Clock::now() - *chat_sent_at_));
         } else if (auto* line = std::get_if<chat::Log>(&event)) {
             log_.info(line->line);
         } else if (auto* progress = std::get_if<chat::Progress>(&event)) {
@@ -286,6 +293,17 @@ void Dialer::handle_chat(chat::ChatOutputs& out) {
 
 // --- PPP ---------------------------------------------------------------------------------------
 
+link::LinkConfig Dialer::fitted_link_config() {
+    link::LinkConfig config = link_config_for(options_);
+    link::fit_restart_timers_to_round_trip(config, modem_round_trip_);
+    log_.debug("the modem answered the chat within " +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(modem_round_trip_).count()) +
+               " ms: first Configure-Request timeout " +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(config.fsm.initial_restart_interval).count()) +
+               " ms");
+    return config;
+}
+
 void Dialer::start_ppp(Bytes leftover) {
     stage_ = Stage::ppp;
     chat_.reset();
@@ -294,7 +312,7 @@ void Dialer::start_ppp(Bytes leftover) {
         if (!start_kernel_data_plane()) {
             if (stage_ != Stage::ppp) return;  // --data-plane ppp: the run ends
         } else {
-            kernel_link_ = std::make_unique<link::Link>(link_config_for(options_), system_random);
+            kernel_link_ = std::make_unique<link::Link>(fitted_link_config(), system_random);
             link_ = kernel_link_.get();
             log_.notice("Connect: " + pppdev_->name() + " <--> " + options_.device);
             const TimePoint now = Clock::now();
@@ -311,7 +329,7 @@ void Dialer::start_ppp(Bytes leftover) {
             return;
         }
     }
-    ppp_ = std::make_unique<link::FramedLink>(link_config_for(options_), system_random);
+    ppp_ = std::make_unique<link::FramedLink>(fitted_link_config(), system_random);
     link_ = &ppp_->link();
     log_.notice("Connect: PPP <--> " + options_.device);
     const TimePoint now = Clock::now();

@@ -60,6 +60,8 @@ private:
     // The kernel's data plane: N_PPP on the port, the channel and a pppN unit. False when it
     // could not be set up (then `auto` falls back to TUN; `ppp` ends the run).
     bool start_kernel_data_plane();
+    // link_config_for(options_) with the Restart timers fitted to the modem's round trip.
+    link::LinkConfig fitted_link_config();
     void on_kernel_packet(std::uint16_t protocol, ByteView info);
     // Hands what LCP negotiated (ACCM, PFC/ACFC, MRU) to ppp_async whenever LCP (re)opens.
     void sync_kernel_config();
@@ -112,6 +114,9 @@ private:
     asio::signal_set signals_;
 
     std::unique_ptr<chat::ChatEngine> chat_;
+    // The modem's slowest answer in the chat, which sizes the PPP Restart timers.
+    std::optional<TimePoint> chat_sent_at_;
+    Duration modem_round_trip_{0};
     // The link controller: inside FramedLink (user-space framing, TUN) or on its own when the
     // kernel frames (/dev/ppp). link_ points at whichever runs.
     std::unique_ptr<link::FramedLink> ppp_;

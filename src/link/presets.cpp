@@ -1,5 +1,7 @@
 #include "link/presets.hpp"
 
+#include <algorithm>
+
 namespace ec20ppp::link {
 
 LinkConfig client_config(std::string user, std::string password) {
@@ -15,6 +17,15 @@ LinkConfig client_config(std::string user, std::string password) {
     // 100 ms (it answers in milliseconds when it heard us), send ours again right away.
     c.fsm.resend_request_on_peer_request = std::chrono::milliseconds(100);
     return c;
+}
+
+void fit_restart_timers_to_round_trip(LinkConfig& config, Duration modem_round_trip) {
+    using std::chrono::milliseconds;
+    const Duration rtt = std::max(modem_round_trip, Duration::zero());
+    config.fsm.initial_restart_interval =
+        std::clamp<Duration>(2 * rtt + milliseconds(100), milliseconds(500),
+                             std::max<Duration>(config.fsm.restart_interval, milliseconds(500)));
+    config.fsm.resend_request_on_peer_request = std::max<Duration>(rtt + milliseconds(50), milliseconds(100));
 }
 
 LinkConfig ec20_network_config(const Ec20NetworkPlan& plan) {

@@ -10,6 +10,14 @@ namespace ec20ppp::link {
 // asks; IPCP asks for 0.0.0.0 and both DNS servers (noipdefault usepeerdns).
 LinkConfig client_config(std::string user, std::string password);
 
+// RFC 1661 §4.6 note: the first Restart interval SHOULD cover twice the round trip plus 100 ms.
+// Sizes the client's timers to `modem_round_trip`, the modem's slowest answer in the AT chat:
+// the first Configure-Request wait becomes 2 x round trip + 100 ms (at least 0.5 s, at most
+// fsm.restart_interval), and the resend on the peer's first request waits round trip + 50 ms
+// (at least 100 ms). A modem that answers slowly then never sees a request repeated before its
+// answer could have arrived (a repeat reaching an Opened peer would restart its negotiation).
+void fit_restart_timers_to_round_trip(LinkConfig& config, Duration modem_round_trip);
+
 struct Ec20NetworkPlan {
     Ipv4 client_address{0x0a120ed8};  // 10.18.14.216
     std::optional<Ipv4> dns1 = Ipv4{0xdd060442};  // 221.6.4.66

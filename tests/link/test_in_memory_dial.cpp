@@ -183,6 +183,37 @@ TEST(InMemoryDial, AConfReqLostWhileTheModemSwitchesToDataModeCostsLittle) {
     EXPECT_TRUE(resent);
 }
 
+TEST(ClientTimers, RFC1661_4_6_FirstRestartIntervalCoversTwiceTheRoundTripPlus100ms) {
+    auto fitted = [](Duration rtt) {
+        auto c = link::client_config("user", "passwd");
+        link::fit_restart_timers_to_round_trip(c, rtt);
+        return std::pair{c.fsm.initial_restart_interval, c.fsm.resend_request_on_peer_request};
+    };
+    EXPECT_EQ(fitted(5ms), std::pair(Duration(500ms), Duration(100ms))) << "a USB modem: the floor";
+    EXPECT_EQ(fitted(1000ms), std::pair(Duration(2100ms), Duration(1050ms)));
+    EXPECT_EQ(fitted(2000ms), std::pair(Duration(3000ms), Duration(2050ms))) << "never past the 3 s Restart timer";
+}
+
+// A modem that answers the AT chat in a second (500 ms each way): the fitted timers let its
+// answer arrive before any repeat, so our Configure-Requests go out once each (a repeat reaching
+// the modem after it opened would restart its negotiation).
+TEST(InMemoryDial, ASlowModemGetsNoPrematureRepeats) {
+    auto config = link::client_config("user", "passwd");
+    link::fit_restart_timers_to_round_trip(config, 1000ms);
+    link::FramedLink client(config, testsupport::seeded_random(71));
+    link::FramedLink modem(link::ec20_network_config({}), testsupport::seeded_random(72));
+    testsupport::LineFaults faults;
+    faults.latency = 500ms;
+    SimulatedLine line(client, modem, faults, 73);
+    line.act(1, [&](link::FramedLink& l, link::LinkEvents& out) { l.link().lower_up(line.now(), out); });
+    line.act(0, [&](link::FramedLink& l, link::LinkEvents& out) { l.link().lower_up(line.now(), out); });
+    ASSERT_TRUE(line.run_until([&] { return find_event<link::Ipv4Up>(line.end(0).events) != nullptr; }, 30s));
+    int lcp_requests = 0;
+    for (auto& e : line.end(0).events)
+        if (auto* p = std::get_if<SendPacket>(&e); p && p->protocol == proto::lcp && p->packet[0] == 1) ++lcp_requests;
+    EXPECT_EQ(lcp_requests, 1);
+}
+
 TEST(InMemoryDial, WrongPasswordIsADistinctOutcomeOnBothSides) {
     Dial d({}, 3, link::client_config("user", "wrong"));
     ASSERT_TRUE(d.line.run_until([&] { return find_event<link::LinkEnded>(d.line.end(0).events) != nullptr; }, 30s));
