@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# End-to-end throughput (issue 8, item 4): `ec20ppp dial` against `ec20ppp sim` over a pty, in two
+# network namespaces this script creates (packets flow only between them), beside the raw
+# throughput of a pty pair moving bytes with no PPP at all.
+#   - raw pty: dd writes zeros into the master of a fresh raw pty pair, dd reads the slave;
+#   - through PPP: iperf3 (TCP, SECONDS each way) from the dialer's namespace to the simulator's
+#     network side (10.64.64.64), and ping; CPU seconds of both processes from /proc per GB moved.
+# Run as root:  bench/e2e.sh [SECONDS] [path/to/ec20ppp]       (defaults: 10, build/src/app/ec20ppp)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=${1:-10}
+BIN=$(realpath "${2:-build/src/app/ec20ppp}")
+[[ $(id -u) -eq 0 ]] || { echo "error: run as root (network namespaces, TUN)" >&2; exit 1; }
+[[ -x $BIN ]] || { echo "error: no $BIN: build first (./scripts/build.sh)" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "error: install iperf3 (apt-get install iperf3)" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/ec20ppp-e2e.XXXXXX)
+NET=ec20e2e-$$-net
+CLI=ec20e2e-$$-cli
+cleanup() {
+  for ns in "$CLI" "$NET"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# --- raw pty -----------------------------------------------------------------------------------
+raw_mb=$(python3 - "$SECONDS_EACH" <<'PY'
+import os, subprocess, sys, time, tty
+seconds = float(sys.argv[1])
+master, slave = os.openpty()
+tty.setraw(slave)
+size = 256 * 1024 * 1024
+reader = subprocess.Popen(["dd", "bs=65536", "iflag=fullblock", f"count={size // 65536}", "status=none", "of=/dev/null"],
+                          stdin=slave)
+start = time.monotonic()
+writer = subprocess.Popen(["dd", "if=/dev/zero", "bs=65536", f"count={size // 65536}", "status=none"], stdout=master)
+writer.wait(); reader.wait()
+print("%.1f" % (size / (time.monotonic() - start) / 1e6))
+PY
+)
+echo "raw pty pair: $raw_mb MB/s (256 MiB, dd to dd)"
+
+# --- through ec20ppp ---------------------------------------------------------------------------
+ip netns add "$NET"
+ip netns add "$CLI"
+mkdir -p "$TMP/lock"
+ip netns exec "$NET" "$BIN" sim --link "$TMP/tty" --netns "$NET" >"$TMP/sim.log" 2>&1 &
+SIM=$!
+for _ in $(seq 100); do [[ -L $TMP/tty ]] && break; sleep 0.05; done
+ip netns exec "$CLI" "$BIN" dial --apn 3gnet --device "$TMP/tty" --lock-dir "$TMP/lock" --default-route no \
+  >"$TMP/dial.log" 2>&1 &
+DIAL=$!
+for _ in $(seq 200); do grep -q "local  IP address" "$TMP/dial.log" && break; sleep 0.05; done
+grep -q "local  IP address" "$TMP/dial.log" || { cat "$TMP/dial.log"; exit 1; }
+for _ in $(seq 100); do grep -q "network side: sim" "$TMP/sim.log" && break; sleep 0.05; done
+ip netns exec "$NET" iperf3 -s -B 10.64.64.64 -D --logfile "$TMP/iperf-server.log"
+sleep 0.3
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+run_iperf() {  # run_iperf LABEL [iperf3 options]
+  local label=$1; shift
+  local d0 s0 d1 s1 bytes
+  d0=$(cpu_ticks "$DIAL"); s0=$(cpu_ticks "$SIM")
+  ip netns exec "$CLI" iperf3 -c 10.64.64.64 -t "$SECONDS_EACH" -J "$@" >"$TMP/iperf.json"
+  d1=$(cpu_ticks "$DIAL"); s1=$(cpu_ticks "$SIM")
+  bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"])' "$TMP/iperf.json")
+  python3 - "$label" "$bytes" "$SECONDS_EACH" "$raw_mb" "$((d1 - d0))" "$((s1 - s0))" "$hz" <<'PY'
+import sys
+label, b, secs, raw, dt, st, hz = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+mbs = b / secs / 1e6
+gb = b / 1e9
+print("%-9s %7.1f MB/s = %5.1f %% of the raw pty; CPU per GB: dialer %.2f s, simulator %.2f s"
+      % (label, mbs, 100 * mbs / raw, dt / hz / gb, st / hz / gb))
+PY
+}
+run_iperf "upload"
+run_iperf "download" -R
+ip netns exec "$CLI" ping -c 50 -i 0.02 -q 10.64.64.64 | tail -n 1 | sed 's/^/ping through PPP: /'
+kill -TERM "$DIAL"; wait "$DIAL" || true
