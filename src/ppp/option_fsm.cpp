@@ -114,7 +114,11 @@ void OptionFsm::send_configure_request(TimePoint now, bool retransmit, FsmOutput
     // §4.6: a new request starts from the initial interval; each retransmission doubles it, up
     // to restart_interval. A request lost while the modem switches to data mode then costs the
     // short first wait, not the full three seconds.
-    const Duration initial = std::min(config_.initial_restart_interval, config_.restart_interval);
+    // Only until the peer has been heard on this link: a request repeated sooner than its answer
+    // can come back may reach a peer that already opened, and restart its negotiation (and
+    // under a long delay, again and again).
+    const Duration initial = peer_heard_since_up_ ? config_.restart_interval
+                                                  : std::min(config_.initial_restart_interval, config_.restart_interval);
     request_interval_ = retransmit && request_interval_ > Duration::zero()
                             ? std::min(request_interval_ * 2, config_.restart_interval)
                             : initial;
@@ -131,6 +135,7 @@ void OptionFsm::send_terminate_request(TimePoint now, FsmOutputs& out) {
 // --- administrative and lower-layer events ------------------------------------------------
 
 void OptionFsm::up(TimePoint now, FsmOutputs& out) {
+    peer_heard_since_up_ = false;
     switch (state_) {
         case FsmState::initial: set_state(FsmState::closed); break;
         case FsmState::starting:  // irc, scr / Req-Sent
@@ -249,9 +254,10 @@ void OptionFsm::input(ByteView packet, TimePoint now, FsmOutputs& out) {
         return;
     }
     const bool first_from_peer = !heard_from_peer_;
+    const bool peer_was_heard = std::exchange(peer_heard_since_up_, true);
     switch (static_cast<Code>(pkt->code)) {
         case Code::configure_request:
-            if (first_from_peer && state_ == FsmState::req_sent && !request_answered_ &&
+            if (first_from_peer && !peer_was_heard && state_ == FsmState::req_sent && !request_answered_ &&
                 config_.resend_request_on_peer_request > Duration::zero() &&
                 now - request_sent_at_ >= config_.resend_request_on_peer_request) {
                 log(LogLevel::debug, "the peer's first Configure-Request came before any answer to ours: sending ours again", out);

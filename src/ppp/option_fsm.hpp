@@ -64,8 +64,9 @@ enum class Verdict : std::uint8_t { ack = 0, nak = 1, reject = 2 };
 struct FsmConfig {
     Duration restart_interval{3000};
     // RFC 1661 §4.6 implementation note: the Restart timer MAY begin at a small value and grow
-    // (at least doubling) to restart_interval. For Configure-Requests the first wait is this
-    // (capped at restart_interval), then it doubles on each retransmission. Equal to
+    // (at least doubling) to restart_interval. For Configure-Requests sent before the peer has
+    // been heard since Up, the first wait is this (capped at restart_interval), doubling on each
+    // retransmission; once the peer has been heard, restart_interval. Equal to
     // restart_interval (the default): a constant timer, as in the RFC's main text.
     Duration initial_restart_interval{3000};
     // When the peer's first packet of a negotiation is its Configure-Request and ours has gone
@@ -198,6 +199,7 @@ private:
     Duration request_interval_{};  // the Configure-Request wait now in force (§4.6 backoff)
     TimePoint request_sent_at_{};   // when our current Configure-Request first went out
     bool heard_from_peer_ = false;  // any valid packet from the peer since this negotiation began
+    bool peer_heard_since_up_ = false;  // ... since the lower layer came up (short timers end)
     int naks_sent_ = 0;
     int naks_received_ = 0;
     std::optional<TimePoint> deadline_;

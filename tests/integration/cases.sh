@@ -584,10 +584,10 @@ fault_drop_5pct)
 fault_latency_500ms)
   # Everything from the modem arrives 500 ms late: the AT chat and PPP still come up, within the
   # timers (our LCP Configure-Request answered before its 3 s restart timer: sent once).
-  # NOT REGISTERED in CMakeLists.txt: it passed twice, then failed 5 of 5 runs on the loaded
-  # machine: our first LCP ConfReq goes out twice (same id), the second copy reaches the
-  # simulator once it is Opened, it renegotiates (RFC 1661 ConfReq in Opened), and the two sides
-  # keep renegotiating (7 to 65 ConfReqs, ping fails) - a defect in src/link to fix first.
+  # (It used to fail on a loaded machine: our first ConfReq, repeated by a 0.5 s Restart timer
+  # before its answer could be back, reached the simulator once Opened and restarted its
+  # negotiation, again and again. The timers now fit the modem's AT round trip, and once the
+  # peer has been heard every request waits the full 3 s.)
   start_sim --latency 500
   start=$(date +%s%N)
   dial --ifname ec20t0 --default-route no --debug

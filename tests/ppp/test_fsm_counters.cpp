@@ -98,9 +98,17 @@ TEST(Rfc1661_4_6, RestartTimerBacksOffFromTheInitialValueToTheFinalOne) {
     }
     EXPECT_EQ(waits, (std::vector<Duration>{500ms, 1000ms, 2000ms, 3000ms, 3000ms}));
 
-    // A new request (here: after a Configure-Nak changed our options) starts short again.
+    // Once the peer has been heard, a new request (here: after a Configure-Nak changed our
+    // options) waits the full interval: repeating it before its answer could be back might
+    // reach a peer that opened meanwhile and restart its negotiation.
     FsmOutputs nak = t.d.input(packet(Code::configure_nak, 1, hex("01 03 20")));
     EXPECT_EQ(count_code(nak, 1), 1);
+    EXPECT_EQ(std::chrono::duration_cast<Duration>(*t.fsm.next_timeout() - t.d.now), 3000ms);
+
+    // After the lower layer goes down and up again, the next first request starts short.
+    FsmOutputs ignored;
+    t.fsm.down(ignored);
+    t.fsm.up(t.d.now, ignored);
     EXPECT_EQ(std::chrono::duration_cast<Duration>(*t.fsm.next_timeout() - t.d.now), 500ms);
 }
 
