@@ -4,7 +4,9 @@
 # throughput of a pty pair moving bytes with no PPP at all.
 #   - raw pty: dd writes zeros into the master of a fresh raw pty pair, dd reads the slave;
 #   - through PPP: iperf3 (TCP, SECONDS each way) from the dialer's namespace to the simulator's
-#     network side (10.64.64.64), and ping; CPU seconds of both processes from /proc per GB moved.
+#     network side (10.64.64.64), and ping; CPU seconds of both processes from /proc per GB moved;
+#   - footprint: the dialer's peak RSS after the transfers, its wake-ups while idle (strace on
+#     epoll_wait), the stripped binary's size.
 # Run as root:  bench/e2e.sh [SECONDS] [path/to/ec20ppp]       (defaults: 10, build/src/app/ec20ppp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,4 +83,17 @@ PY
 run_iperf "upload"
 run_iperf "download" -R
 ip netns exec "$CLI" ping -c 50 -i 0.02 -q 10.64.64.64 | tail -n 1 | sed 's/^/ping through PPP: /'
+
+# --- footprint (item 6) -------------------------------------------------------------------------
+echo "dialer after the transfers: peak RSS $(awk '/VmHWM/ {print $2, $3}' "/proc/$DIAL/status"), now $(awk '/RssAnon/ {print $2, $3}' "/proc/$DIAL/status") private + $(awk '/RssFile/ {print $2, $3}' "/proc/$DIAL/status") file-backed (shared libraries, the binary's text)"
+if command -v strace >/dev/null; then
+  # Idle: no traffic for IDLE seconds; count the event loop's wake-ups (epoll_wait returns).
+  idle=${EC20PPP_IDLE_SECONDS:-60}
+  sleep 1
+  timeout "$idle" strace -q -f -p "$DIAL" -e trace=epoll_wait,epoll_pwait -o "$TMP/idle.strace" 2>/dev/null || true
+  wakeups=$(grep -c 'epoll_p\?wait(.*= [0-9]' "$TMP/idle.strace" || true)
+  echo "idle: $wakeups event-loop wake-ups in ${idle} s without traffic (--lcp-echo-interval 30 by default)"
+fi
+strip -o "$TMP/ec20ppp.stripped" "$BIN"
+echo "binary: $(stat -c %s "$BIN") bytes, stripped $(stat -c %s "$TMP/ec20ppp.stripped") bytes ($(uname -m))"
 kill -TERM "$DIAL"; wait "$DIAL" || true
