@@ -40,8 +40,9 @@ set(CPACK_PACKAGE_NAME ec20ppp)
 set(CPACK_PACKAGE_VENDOR "ec20ppp")
 set(CPACK_PACKAGE_CONTACT "ec20ppp maintainers <root@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "PPP dialer for Quectel EC20-class LTE modems (replaces pppd + chat)")
+# The long description (the summary is its first line; CPack indents each line itself).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "ec20ppp dials a Quectel EC20-class LTE modem (USB 2c7c:0125) over PPP without pppd, chat or a\n kernel built with CONFIG_PPP: AT chat, PPP (LCP, CHAP/PAP, IPCP with DNS, IPV6CP), IP through a TUN\n device, addresses, routes and DNS over rtnetlink, all undone on exit. With a man page, bash\n completion, udev rules naming the modem's ports and a systemd unit per configuration.")
+  "ec20ppp dials a Quectel EC20-class LTE modem (USB 2c7c:0125) over PPP without pppd, chat\nor a kernel built with CONFIG_PPP: AT chat, PPP (LCP, CHAP/PAP, IPCP with DNS, IPV6CP), IP\nthrough a TUN device, addresses, routes and DNS over rtnetlink, all undone on exit. With a\nman page, bash completion, udev rules naming the modem's ports and a systemd unit per\nconfiguration.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

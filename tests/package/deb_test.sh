@@ -26,6 +26,9 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [[ $(field Architecture) == "$arch" ]] || fail "Architecture: $(field Architecture)"
 [[ $(field Section) == net ]] || fail "Section: $(field Section)"
 [[ -n $(field Maintainer) && -n $(field Description) ]] || fail "no Maintainer or Description"
+# Debian's format: the summary, then the long description, each of its lines indented by one space.
+description=$(field Description)
+[[ $(sed -n 2p <<<"$description") == " ec20ppp dials"* ]] || fail "the long description does not start on line 2 with one space: $description"
 depends=$(field Depends)
 for lib in libc6 libssl3 libmnl0 libpcap0.8 libstdc++6; do
   [[ $depends == *"$lib ("* ]] || fail "Depends lacks a versioned $lib (dpkg-shlibdeps): $depends"
