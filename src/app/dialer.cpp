@@ -451,12 +451,19 @@ void Dialer::rearm_timer() {
     if (chat_) next = chat_->next_timeout();
     if (link_) next = earliest(next, link_->next_timeout());
     if (!next) {
+        armed_deadline_.reset();
         timer_.cancel();
         return;
     }
+    // Most events leave the deadline as it was: re-arming anyway costs a timerfd_settime per
+    // packet on a busy link.
+    if (armed_deadline_ == next) return;
+    armed_deadline_ = next;
     timer_.expires_at(*next);
     timer_.async_wait([this](std::error_code ec) {
-        if (!ec) on_timer();
+        if (ec) return;
+        armed_deadline_.reset();
+        on_timer();
     });
 }
 
@@ -699,6 +706,7 @@ void Dialer::finish(int code, const std::string& why) {
         link_->close(why.empty() ? "User request" : why, Clock::now(), events);
         handle_link(events);
         if (stage_ == Stage::done) return;
+        armed_deadline_.reset();
         timer_.expires_after(kTerminateBudget);
         timer_.async_wait([this](std::error_code ec) {
             if (ec || stage_ == Stage::done) return;
@@ -726,6 +734,7 @@ void Dialer::teardown() {
     ::sigprocmask(SIG_BLOCK, &stop, nullptr);
     if (stage_ == Stage::done) return;
     stage_ = Stage::done;
+    armed_deadline_.reset();
     timer_.cancel();
     network_down();
     if (pinger_) pinger_->stop();
@@ -811,6 +820,7 @@ void Dialer::flush_writes() {
 }
 
 void Dialer::stop_loop() {
+    armed_deadline_.reset();
     timer_.cancel();
     shutdown_timer_.cancel();
     script_timer_.cancel();

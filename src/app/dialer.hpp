@@ -109,6 +109,7 @@ private:
     bool writing_ = false;
     TimePoint last_write_{};
     asio::steady_timer timer_;
+    std::optional<TimePoint> armed_deadline_;  // what timer_ waits for, when rearm_timer armed it
     asio::steady_timer shutdown_timer_;
     asio::steady_timer script_timer_;
     asio::signal_set signals_;

@@ -251,9 +251,13 @@ void SimServer::rearm_timer() {
             if (fault) next = earliest(next, *running_since_ + *fault);
     }
     if (!next) return;
+    if (armed_deadline_ == next) return;  // unchanged: no timerfd_settime per packet
+    armed_deadline_ = next;
     timer_.expires_at(*next);
     timer_.async_wait([this](std::error_code ec) {
-        if (!ec) on_timer();
+        if (ec) return;
+        armed_deadline_.reset();
+        on_timer();
     });
 }
 
@@ -292,6 +296,7 @@ void SimServer::on_timer() {
             ppp_.reset();
             stop_network();
             std::error_code ignored;
+            armed_deadline_.reset();
             timer_.cancel();
             retry_timer_.cancel();
             delay_timer_.cancel();

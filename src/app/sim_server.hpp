@@ -82,6 +82,7 @@ private:
     std::unique_ptr<netstack::UserSpaceNetwork> user_space_;  // when there is no TUN
     std::array<std::uint8_t, 4096> buffer_{};
     asio::steady_timer timer_, retry_timer_, delay_timer_;
+    std::optional<TimePoint> armed_deadline_;  // what timer_ waits for, when rearm_timer armed it
     std::deque<std::pair<TimePoint, Bytes>> delayed_;
     std::mt19937 rng_;
     std::optional<TimePoint> running_since_;
