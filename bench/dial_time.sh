@@ -14,17 +14,8 @@ BIN=$(realpath "${2:-build/src/app/ec20ppp}")
 [[ $(id -u) -eq 0 ]] || { echo "error: run as root (network namespaces, TUN, UML)" >&2; exit 1; }
 [[ -x $BIN ]] || { echo "error: no $BIN: build first (./scripts/build.sh)" >&2; exit 1; }
 
-TMP=$(mktemp -d /tmp/ec20ppp-dialtime.XXXXXX)
-NET=ec20dt-$$-net
-CLI=ec20dt-$$-cli
-cleanup() {
-  for ns in "$CLI" "$NET"; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_setup dt
 
 # phases LOG START_NS: "total startup chat lcp auth ipcp connect_to_up" in ms, from ec20ppp's
 # --log-format json log (each event's own time, to the millisecond).

@@ -16,17 +16,8 @@ BIN=$(realpath "${2:-build/src/app/ec20ppp}")
 [[ -x $BIN ]] || { echo "error: no $BIN: build first (./scripts/build.sh)" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "error: install iperf3 (apt-get install iperf3)" >&2; exit 1; }
 
-TMP=$(mktemp -d /tmp/ec20ppp-e2e.XXXXXX)
-NET=ec20e2e-$$-net
-CLI=ec20e2e-$$-cli
-cleanup() {
-  for ns in "$CLI" "$NET"; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_setup e2e
 
 # --- raw pty -----------------------------------------------------------------------------------
 raw_mb=$(python3 - "$SECONDS_EACH" <<'PY'

@@ -251,16 +251,22 @@ network_case() {  # network_case AUTH-OPTIONS DNS-OPTIONS WITH-DNS TRANSFER DIAL
 
 # --- pppd as the client, against the simulator (part 2) ------------------------------------------
 
+# The chat script of quectel-pppd.sh, as a line of UML's init script that writes it.
+CHAT_EC20=$(cat <<'EOF2'
+cat >/etc/ppp/chat-ec20 <<'CHAT'
+ABORT BUSY ABORT 'NO CARRIER' ABORT 'NO DIALTONE' ABORT ERROR ABORT 'NO ANSWER' TIMEOUT 30
+'' AT OK ATE0 OK 'ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2' OK 'AT+CGDCONT=1,"IP","3gnet",,0,0' OK 'ATD*99#' CONNECT
+CHAT
+EOF2
+)
+
 # client_pppd_init: UML's init runs pppd + chat exactly as quectel-pppd.sh does, against the
 # simulated EC20 on the host; once IP is up it pings the simulator's network side.
 client_pppd_init() {
   cat >"$TMP/init.sh" <<INIT
 #!/bin/sh
 . "$HERE/uml-prologue.sh"
-cat >/etc/ppp/chat-ec20 <<'CHAT'
-ABORT BUSY ABORT 'NO CARRIER' ABORT 'NO DIALTONE' ABORT ERROR ABORT 'NO ANSWER' TIMEOUT 30
-'' AT OK ATE0 OK 'ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2' OK 'AT+CGDCONT=1,"IP","3gnet",,0,0' OK 'ATD*99#' CONNECT
-CHAT
+$CHAT_EC20
 printf '#!/bin/sh\necho "IP-UP \$1 local=\$4 remote=\$5 DNS1=\$DNS1 DNS2=\$DNS2" >/dev/console\n' >/etc/ppp/ip-up
 chmod +x /etc/ppp/ip-up
 pppd /dev/ttyS1 115200 user user password passwd connect "chat -v -f /etc/ppp/chat-ec20" \
@@ -360,10 +366,7 @@ ipcp-max-configure 30 local lock modem nodetach nocrtscts usepeerdns >$TMP/pppd.
   cat >"$TMP/init.sh" <<INIT
 #!/bin/sh
 . "$HERE/uml-prologue.sh"
-cat >/etc/ppp/chat-ec20 <<'CHAT'
-ABORT BUSY ABORT 'NO CARRIER' ABORT 'NO DIALTONE' ABORT ERROR ABORT 'NO ANSWER' TIMEOUT 30
-'' AT OK ATE0 OK 'ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2' OK 'AT+CGDCONT=1,"IP","3gnet",,0,0' OK 'ATD*99#' CONNECT
-CHAT
+$CHAT_EC20
 printf '#!/bin/sh\ndate +%%s%%N >/run/ip-up.time\n' >/etc/ppp/ip-up
 chmod +x /etc/ppp/ip-up
 start=\$(date +%s%N)
