@@ -575,6 +575,10 @@ void Link::echo_tick(TimePoint now, LinkEvents& out) {
         fail(EndReason::echo_timeout,
              "No response to " + std::to_string(echoes_outstanding_) + " echo-requests: serial link appears to be disconnected",
              now, out);
+        // One Terminate-Request goes out in case the peer only went deaf, but nobody answers a
+        // dead link: waiting Max-Terminate restart intervals for the Terminate-Ack (6 s) would
+        // only delay the reconnect. The link is down now (RFC 1661 §4.1 Down event).
+        if (phase_ != Phase::dead) lower_down(now, out, "the peer stopped answering");
         return;
     }
     if (silence >= config_.echo_interval) {
