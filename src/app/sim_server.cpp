@@ -149,17 +149,30 @@ void SimServer::to_host(Bytes bytes, bool is_frame) {
         }
     }
     delayed_.emplace_back(Clock::now() + options_.latency, std::move(bytes));
-    flush_delayed();
+    // Written once the current handler is done, together with whatever else it sends: one
+    // write per batch of frames instead of one per frame.
+    if (!flush_posted_) {
+        flush_posted_ = true;
+        asio::post(io_, [this] {
+            flush_posted_ = false;
+            flush_delayed();
+        });
+    }
 }
 
 void SimServer::flush_delayed() {
     const TimePoint now = Clock::now();
+    write_batch_.clear();
     while (!delayed_.empty() && delayed_.front().first <= now) {
-        Bytes& b = delayed_.front().second;
-        std::error_code ec;
-        // The pty master is non-blocking; a full buffer means the host is not reading: drop.
-        asio::write(master_, asio::buffer(b), ec);
+        const Bytes& b = delayed_.front().second;
+        write_batch_.insert(write_batch_.end(), b.begin(), b.end());
         delayed_.pop_front();
+    }
+    if (!write_batch_.empty()) {
+        std::error_code ec;
+        // Blocks while the pty is full (the host reads slower than we send): the simulator
+        // then paces the network side as a real modem's buffer would.
+        asio::write(master_, asio::buffer(write_batch_), ec);
     }
     if (!delayed_.empty()) {
         delay_timer_.expires_at(delayed_.front().first);

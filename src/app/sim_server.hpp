@@ -84,6 +84,8 @@ private:
     asio::steady_timer timer_, retry_timer_, delay_timer_;
     std::optional<TimePoint> armed_deadline_;  // what timer_ waits for, when rearm_timer armed it
     std::deque<std::pair<TimePoint, Bytes>> delayed_;
+    Bytes write_batch_;          // the due frames of one flush, written in one go
+    bool flush_posted_ = false;  // a flush is queued for when the current handler returns
     std::mt19937 rng_;
     std::optional<TimePoint> running_since_;
     bool silent_ = false;
