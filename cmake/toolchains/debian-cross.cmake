@@ -14,8 +14,12 @@ set(CMAKE_CXX_COMPILER ${EC20PPP_TRIPLET}-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE ${EC20PPP_TRIPLET})
 # GCC on ARM notes every std::vector<std::variant> whose parameter passing changed in GCC 7.1
 # (-Wpsabi): it matters only when linking with objects built by GCC < 7.1, never the case here.
-set(CMAKE_C_FLAGS_INIT -Wno-psabi)
-set(CMAKE_CXX_FLAGS_INIT -Wno-psabi)
+# _FILE_OFFSET_BITS=64: on 32-bit targets readdir() and stat() otherwise fail with EOVERFLOW on a
+# 64-bit inode number or directory offset (ext4 hands 64-bit ones to a 32-bit process under
+# qemu-user on a 64-bit kernel; XFS and overlayfs can on a board). No library we link has off_t
+# in its interface. (Not _TIME_BITS=64: libpcap's pcap_pkthdr holds a struct timeval.)
+set(CMAKE_C_FLAGS_INIT "-Wno-psabi -D_FILE_OFFSET_BITS=64")
+set(CMAKE_CXX_FLAGS_INIT "-Wno-psabi -D_FILE_OFFSET_BITS=64")
 
 # Headers and libraries only from the target; programs (pkg-config, bash) from the host.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
