@@ -233,3 +233,25 @@ cmdlines = [
 ]
 for i, args in enumerate(cmdlines):
     write("cli", f"cmdline-{i}", bytes([i % 4]) + b"\0".join(a.encode() for a in args))
+
+# ---- config files (`dial --config FILE`) -----------------------------------------------------------
+# docs/example.conf as shipped, and small files that reach the value checks, the password rule
+# and TOML's corners (tables, arrays, multi-line strings, inline comments).
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+with open(os.path.join(root, "docs", "example.conf"), "rb") as f:
+    write("config_file", "example", f.read())
+configs = [
+    b'apn = "3gnet"\n',
+    b'apn = "internet"\nuser = "me"\npassword = "secret"\nauth = "chap"\nmtu = 1400\n',
+    b'apn = "3gnet"\npersist = true\nmax-fail = 0\nholdoff = 2.5\nlcp-echo-interval = 10\n',
+    b'apn = "3gnet"\nmtu = 20\n',
+    b'apn = "3gnet"\nunknown-key = 1\n',
+    b'apn = "3gnet"\ndefault-route = "replace"\ndns = "resolv-conf=/tmp/r"\nlog-format = "json"\n',
+    b'[dial]\napn = "3gnet"\n',
+    b'apn = """multi\nline"""\n',
+    b'apn = ["3gnet"]\n',
+    b'apn = "3gnet" # comment\nbaud = 12345\n',
+    b'apn = "3gnet"\npersist = "yes"\n',
+]
+for i, c in enumerate(configs):
+    write("config_file", f"conf-{i}", c)

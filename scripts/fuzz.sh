@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-900}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(hdlc_deframe link_control chat_engine chat_script cli)
+((${#targets[@]})) || targets=(hdlc_deframe link_control chat_engine chat_script cli config_file)
 
 for p in clang-14 libclang-rt-14-dev; do
   if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]]; then
