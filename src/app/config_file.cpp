@@ -159,6 +159,23 @@ std::optional<std::string> apply_config_file(CLI::App& dial, const std::filesyst
     ::close(fd);
     if (problem) return problem;
 
+    // toml++ 3.3 (Debian 12) reaches __builtin_unreachable() on some non-ASCII characters where
+    // it expects whitespace (is_non_ascii_horizontal_whitespace, found by fuzz/config_file):
+    // undefined behaviour on a hand-edited file. Every key and value a dial takes is ASCII, so
+    // the file must be too (a leading UTF-8 byte-order mark aside).
+    if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+    if (auto bad = std::find_if(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+        bad != text.end()) {
+        const auto line = 1 + std::count(text.begin(), bad, '\n');
+        return file + ":" + std::to_string(line) + ": a non-ASCII character (byte 0x" +
+               [](unsigned char b) {
+                   const char* digits = "0123456789abcdef";
+                   return std::string{digits[b >> 4], digits[b & 15]};
+               }(static_cast<unsigned char>(*bad)) +
+               "): config files are plain ASCII — every key and value of dial is; check for smart quotes or a "
+               "non-breaking space";
+    }
+
     toml::table table;
     try {
         table = toml::parse(text, file);

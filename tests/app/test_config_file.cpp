@@ -245,6 +245,20 @@ TEST_F(ConfigFileTest, TomlSyntaxErrorsHaveLineAndColumn) {
     expect_error(parse({"--config", dup}), dup + ":2:");
 }
 
+// fuzz/regressions/config_file/toml-unicode-whitespace: toml++ 3.3 reached
+// __builtin_unreachable() on this file (a non-ASCII letter where it expects whitespace). Files
+// are ASCII now: the line with the first other byte is named, a UTF-8 BOM is allowed.
+TEST_F(ConfigFileTest, NonAsciiIsRefusedWithItsLine) {
+    const std::string path = write("u.conf", "apn = \"3gnet\"\n\xEF\xBB\xBF n\xC9\x9E\xCC\x8F]gneg\n");
+    expect_error(parse({"--config", path}), path + ":2: a non-ASCII character (byte 0xef)");
+    const std::string smart = write("q.conf", "apn = \xE2\x80\x9C" "3gnet\xE2\x80\x9D\n");
+    expect_error(parse({"--config", smart}), smart + ":1: a non-ASCII character (byte 0xe2)");
+    const std::string bom = write("bom.conf", "\xEF\xBB\xBF" "apn = \"3gnet\"\n");
+    const Parsed ok = parse({"--config", bom});
+    EXPECT_EQ(ok.line.command, CommandLine::Command::dial) << ok.err;
+    EXPECT_EQ(ok.line.dial.apn, "3gnet");
+}
+
 TEST_F(ConfigFileTest, MissingUnreadableAndOddFilesAreRefused) {
     expect_error(parse({"--config", (dir_ / "missing.conf").string()}), "missing.conf: no such file");
     expect_error(parse({"--config", dir_.string()}), "not a regular file");
