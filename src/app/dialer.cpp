@@ -50,7 +50,7 @@ void system_random(std::span<std::uint8_t> out) {
 }  // namespace
 
 Dialer::Dialer(asio::io_context& io, DialOptions options, const Logger& log)
-    : io_(io), options_(std::move(options)), log_(log), timer_(io), shutdown_timer_(io), script_timer_(io),
+    : io_(io), options_(std::move(options)), log_(log), timer_(io), shutdown_timer_(io), budget_timer_(io), script_timer_(io),
       signals_(io, SIGINT, SIGTERM, SIGHUP) {}
 
 Dialer::~Dialer() { teardown(); }
@@ -261,12 +261,15 @@ void Dialer::handle_chat(chat::ChatOutputs& out) {
     for (auto& event : out) {
         if (auto* send = std::get_if<chat::SendText>(&event)) {
             send_serial(Bytes(send->text.begin(), send->text.end()));
-            chat_sent_at_ = Clock::now();
-        } else if (auto* matched = std::get_if<chat::Matched>(&event)) {
-            // How long the modem takes to answer, for the PPP timers. Not the dial's CONNECT:
-            // that waits for the network, not for the modem.
-            if (chat_sent_at_ && !matched->expect.starts_with("CONNECT"))
+            // How long the modem takes to answer, for the PPP timers: timed on the commands it
+            // answers at once (AT, ATE0), not on queries that wait for the SIM or the network
+            // (+COPS?, the dial) nor across a retry (the late answer to an earlier AT).
+            const bool plain = send->text == "AT\r" || send->text == "ATE0\r";
+            chat_sent_at_ = plain && !chat_sent_at_ ? std::optional<TimePoint>(Clock::now()) : std::nullopt;
+        } else if (std::holds_alternative<chat::Matched>(event)) {
+            if (chat_sent_at_)
                 modem_round_trip_ = std::max(modem_round_trip_, std::chrono::duration_cast<Duration>(Clock::now() - *chat_sent_at_));
+            chat_sent_at_.reset();
         } else if (auto* line = std::get_if<chat::Log>(&event)) {
             log_.info(line->line);
         } else if (auto* progress = std::get_if<chat::Progress>(&event)) {
@@ -706,9 +709,9 @@ void Dialer::finish(int code, const std::string& why) {
         link_->close(why.empty() ? "User request" : why, Clock::now(), events);
         handle_link(events);
         if (stage_ == Stage::done) return;
-        armed_deadline_.reset();
-        timer_.expires_after(kTerminateBudget);
-        timer_.async_wait([this](std::error_code ec) {
+        // A timer of its own: the protocol timer is re-armed by every packet that still arrives.
+        budget_timer_.expires_after(kTerminateBudget);
+        budget_timer_.async_wait([this](std::error_code ec) {
             if (ec || stage_ == Stage::done) return;
             if (link_) {
                 link::LinkEvents down_events;
@@ -823,6 +826,7 @@ void Dialer::stop_loop() {
     armed_deadline_.reset();
     timer_.cancel();
     shutdown_timer_.cancel();
+    budget_timer_.cancel();
     script_timer_.cancel();
     std::error_code ignored;
     signals_.cancel(ignored);

@@ -111,11 +111,12 @@ private:
     asio::steady_timer timer_;
     std::optional<TimePoint> armed_deadline_;  // what timer_ waits for, when rearm_timer armed it
     asio::steady_timer shutdown_timer_;
+    asio::steady_timer budget_timer_;  // how long the Terminate-Request may take
     asio::steady_timer script_timer_;
     asio::signal_set signals_;
 
     std::unique_ptr<chat::ChatEngine> chat_;
-    // The modem's slowest answer in the chat, which sizes the PPP Restart timers.
+    // The modem's slowest answer to AT / ATE0 in the chat, which sizes the PPP Restart timers.
     std::optional<TimePoint> chat_sent_at_;
     Duration modem_round_trip_{0};
     // The link controller: inside FramedLink (user-space framing, TUN) or on its own when the

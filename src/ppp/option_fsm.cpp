@@ -117,11 +117,14 @@ void OptionFsm::send_configure_request(TimePoint now, bool retransmit, FsmOutput
     // Only until the peer has been heard on this link: a request repeated sooner than its answer
     // can come back may reach a peer that already opened, and restart its negotiation (and
     // under a long delay, again and again).
-    const Duration initial = peer_heard_since_up_ ? config_.restart_interval
-                                                  : std::min(config_.initial_restart_interval, config_.restart_interval);
-    request_interval_ = retransmit && request_interval_ > Duration::zero()
-                            ? std::min(request_interval_ * 2, config_.restart_interval)
-                            : initial;
+    // Retransmissions too: once the peer is heard, only a repeat already scheduled before can
+    // come early.
+    if (peer_heard_since_up_)
+        request_interval_ = config_.restart_interval;
+    else if (retransmit && request_interval_ > Duration::zero())
+        request_interval_ = std::min(request_interval_ * 2, config_.restart_interval);
+    else
+        request_interval_ = std::min(config_.initial_restart_interval, config_.restart_interval);
     deadline_ = now + request_interval_;
 }
 

@@ -66,8 +66,11 @@ struct FsmConfig {
     // RFC 1661 §4.6 implementation note: the Restart timer MAY begin at a small value and grow
     // (at least doubling) to restart_interval. For Configure-Requests sent before the peer has
     // been heard since Up, the first wait is this (capped at restart_interval), doubling on each
-    // retransmission; once the peer has been heard, restart_interval. Equal to
-    // restart_interval (the default): a constant timer, as in the RFC's main text.
+    // retransmission; every request or repeat sent after the peer has been heard waits
+    // restart_interval (a wait already running is kept, so one early repeat remains possible:
+    // it costs at most one renegotiation, while a request lost to a modem still switching to
+    // data mode costs only this short wait). Equal to restart_interval (the default): a
+    // constant timer, as in the RFC's main text.
     Duration initial_restart_interval{3000};
     // When the peer's first packet of a negotiation is its Configure-Request and ours has gone
     // unanswered for at least this long, ours was most likely lost (sent before the peer could

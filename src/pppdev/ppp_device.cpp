@@ -34,6 +34,17 @@ int open_or_throw(const std::string& device) {
     throw PppDeviceError(open_failure(device, err) + hint);
 }
 
+// Asio takes the descriptor only if it can register it (epoll_ctl may fail with ENOMEM or
+// ENOSPC); otherwise it is still ours to close — the unit's would keep pppN alive.
+void assign_or_close(asio::posix::stream_descriptor& stream, int fd) {
+    std::error_code ec;
+    stream.assign(fd, ec);
+    if (ec) {
+        ::close(fd);
+        throw PppDeviceError("cannot watch /dev/ppp: " + ec.message());
+    }
+}
+
 void set_int(int fd, unsigned long request, int value, const char* what) {
     if (::ioctl(fd, request, &value) < 0) throw PppDeviceError(std::string(what) + " failed: " + errno_text(errno));
 }
@@ -72,7 +83,7 @@ PppDevice::PppDevice(asio::io_context& io, int tty_fd, const std::string& ifname
             ::close(channel_fd);
             throw;
         }
-        channel_.assign(channel_fd);
+        assign_or_close(channel_, channel_fd);
         const int unit_fd = open_or_throw(device);
         int unit = -1;  // -1: the kernel picks the first free pppN
         if (::ioctl(unit_fd, PPPIOCNEWUNIT, &unit) < 0) {
@@ -80,7 +91,7 @@ PppDevice::PppDevice(asio::io_context& io, int tty_fd, const std::string& ifname
             ::close(unit_fd);
             throw PppDeviceError("PPPIOCNEWUNIT (creating the ppp interface) failed: " + errno_text(err));
         }
-        unit_fd_.assign(unit_fd);
+        assign_or_close(unit_fd_, unit_fd);
         unit_ = unit;
         name_ = "ppp" + std::to_string(unit);
         set_int(channel_.native_handle(), PPPIOCCONNECT, unit, "PPPIOCCONNECT (connecting the channel to the unit)");

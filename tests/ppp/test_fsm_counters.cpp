@@ -112,6 +112,18 @@ TEST(Rfc1661_4_6, RestartTimerBacksOffFromTheInitialValueToTheFinalOne) {
     EXPECT_EQ(std::chrono::duration_cast<Duration>(*t.fsm.next_timeout() - t.d.now), 500ms);
 }
 
+TEST(Rfc1661_4_6, RepeatsAfterThePeerWasHeardWaitTheFullInterval) {
+    FsmConfig c;
+    c.initial_restart_interval = Duration(500);
+    Toy t(c);
+    t.start();
+    t.d.now = test::t0 + 100ms;
+    t.d.input(packet(Code::configure_request, 0x60, hex("01 03 aa")));  // the peer is heard
+    EXPECT_EQ(*t.fsm.next_timeout(), test::t0 + 500ms) << "the wait already running is kept";
+    EXPECT_EQ(count_code(t.d.timeout(), 1), 1);
+    EXPECT_EQ(*t.fsm.next_timeout(), test::t0 + 500ms + 3s) << "not 1 s: the peer is there and slow";
+}
+
 TEST(Rfc1661_4_6, InitialRestartIntervalNeverExceedsTheFinalOne) {
     FsmConfig c;
     c.restart_interval = Duration(1000);
