@@ -118,10 +118,13 @@ wait_count() {
 # check_no_leaks NAME FIRST LAST RSS_SLACK_KIB: compares two proc_sample lines: the same number
 # of descriptors, resident memory grown by at most RSS_SLACK_KIB, no zombie at either.
 check_no_leaks() {
-  local name=$1 slack=$4 f1 r1 z1 f2 r2 z2
+  # check_no_leaks NAME FIRST LAST RSS-SLACK-KIB [FD-SLACK]: descriptors must not grow (by more
+  # than FD-SLACK, default 0: a sample of a fast-cycling process may catch one transient
+  # descriptor, a leak grows with every cycle), memory by at most RSS-SLACK, and no zombies.
+  local name=$1 slack=$4 fd_slack=${5:-0} f1 r1 z1 f2 r2 z2
   read -r f1 r1 z1 <<<"$2"
   read -r f2 r2 z2 <<<"$3"
-  ((f1 == f2)) || fail "$name: $f1 open descriptors, then $f2 (a descriptor leak): $(ls -l /proc/"$DIAL_PID"/fd 2>&1)"
+  ((f2 <= f1 + fd_slack)) || fail "$name: $f1 open descriptors, then $f2 (a descriptor leak): $(ls -l /proc/"$DIAL_PID"/fd 2>&1)"
   # Under ASan freed memory sits in its quarantine (up to 256 MiB), so RSS grows by design;
   # there LeakSanitizer checks the heap at exit instead.
   if is_asan_build; then
@@ -667,7 +670,8 @@ persist_100_cycles)
   kill -TERM "$DIAL_PID"; wait "$DIAL_PID"; CODE=$?
   grep -q "Sanitizer" "$TMP/dial.log" && fail "the sanitizer reported: $(grep -A20 Sanitizer "$TMP/dial.log" | head -n 40)"
   [[ $CODE -eq 5 ]] || fail "exit code $CODE after SIGTERM, expected 5 (a LeakSanitizer report changes it)"
-  check_no_leaks "connections 10 and 100" "$tenth" "$last" 4096
+  # 90 connections apart: a descriptor lost per connection (or per ten) shows as +9 or more.
+  check_no_leaks "connections 10 and 100" "$tenth" "$last" 4096 1
   asan="not an ASan build: descriptors and memory checked only"
   is_asan_build && asan="ASan + LeakSanitizer: no leak at exit"
   pass "100 connections in ${elapsed_s} s; $LEAKS; $asan"
