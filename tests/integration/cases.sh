@@ -68,6 +68,19 @@ wait_log() {  # wait_log FILE PATTERN SECONDS
   fail "no '$pattern' in $file within ${limit}s"
 }
 
+# wait_address IFNAME: until 10.18.14.216 is on IFNAME and it is up. The dialer logs IP-up
+# ("local  IP address") first and configures the interface right after: a ping in between
+# finds no route ("Network is unreachable"), which a loaded CI machine does hit.
+wait_address() {
+  local out
+  for _ in $(seq 200); do
+    out=$(ip -n "$CLI" -4 addr show dev "$1" 2>/dev/null)
+    [[ $out == *10.18.14.216* && $out == *,UP* ]] && return 0
+    sleep 0.05
+  done
+  fail "10.18.14.216 was not on an up $1 within 10 s of IP-up: $out"
+}
+
 expect_code() {  # expect_code WANT MESSAGE-PATTERN
   [[ $CODE -eq $1 ]] || fail "exit code $CODE, expected $1"
   grep -q -- "$2" "$TMP/dial.log" || fail "the dialer did not say '$2'"
@@ -273,6 +286,7 @@ user_space_network)
   head -c $((1024 * 1024)) /dev/urandom >"$TMP/echo.bin"
   dial --default-route no --ifname ec20t0
   wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 15
+  wait_address ec20t0
   ip netns exec "$CLI" ping -c 3 -i 0.2 -W 2 10.64.64.64 >"$TMP/ping.log" 2>&1 || fail "ping to the user-space endpoint failed"
   timeout 30 ip netns exec "$CLI" socat -t 10 STDIO TCP:10.64.64.64:5001 <"$TMP/echo.bin" >"$TMP/echo.recv" || fail "TCP echo failed"
   cmp -s "$TMP/echo.bin" "$TMP/echo.recv" || fail "the echo differs ($(stat -c %s "$TMP/echo.recv") bytes back)"
@@ -422,6 +436,7 @@ noisy_line_and_pcap)
   start_sim --corrupt 0.001 --drop 0.02 --latency 30 --seed 7
   dial --ifname ec20t0 --default-route no --pcap "$TMP/dial.pcap"
   wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 60
+  wait_address ec20t0
   ip netns exec "$CLI" ping -c 5 -i 0.2 -W 3 10.64.64.64 >"$TMP/ping.log" 2>&1
   received=$(grep -o '[0-9]* received' "$TMP/ping.log" | cut -d' ' -f1)
   ((received >= 3)) || fail "only ${received:-0} of 5 pings answered on a noisy line"
@@ -598,6 +613,7 @@ fault_latency_500ms)
   up_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   sent=$(grep -c 'sent \[LCP ConfReq' "$TMP/dial.log")
   ((sent == 1)) || fail "our LCP Configure-Request went out $sent times: a timer expired"
+  wait_address ec20t0
   ip netns exec "$CLI" ping -c 2 -i 0.5 -W 3 10.64.64.64 >"$TMP/ping.log" 2>&1 || fail "ping failed"
   rtt=$(grep -o 'time=[0-9.]*' "$TMP/ping.log" | head -n1 | cut -d= -f2)
   (( ${rtt%.*} >= 500 )) || fail "round trip ${rtt} ms: the latency was not applied"
