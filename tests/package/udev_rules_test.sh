@@ -37,7 +37,9 @@ while IFS= read -r line || [[ -n $line ]]; do
   RULE_ITEMS+=("$items")
 done <"$RULES"
 for g in "${gotos[@]}"; do
-  printf '%s\n' "${labels[@]}" | grep -qx -- "$g" || fail "GOTO=\"$g\" has no LABEL"
+  found=0
+  for l in "${labels[@]}"; do [[ $l == "$g" ]] && found=1; done
+  ((found)) || fail "GOTO=\"$g\" has no LABEL"
 done
 ((${#RULE_ITEMS[@]} > 3)) || fail "only ${#RULE_ITEMS[@]} rules parsed"
 
