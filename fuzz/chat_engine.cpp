@@ -33,20 +33,12 @@
 #include "chat/engine.hpp"
 #include "chat/modem_info.hpp"
 #include "chat/script_parser.hpp"
+#include "check.hpp"
 
 namespace {
 
 using namespace ec20ppp;
 using namespace ec20ppp::chat;
-
-// A violated property: say which, then abort() so libFuzzer and the replay runs report it.
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                \
-        }                                                                                \
-    } while (0)
 
 constexpr std::string_view kQuectelScript =
     R"(ABORT BUSY ABORT "NO CARRIER" ABORT "NO DIALTONE" ABORT ERROR ABORT "NO ANSWER" TIMEOUT 30 "" AT OK ATE0 OK ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2 OK AT+CGDCONT=1,"IP","3gnet",,0,0 OK ATD*99# CONNECT)";

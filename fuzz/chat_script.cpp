@@ -19,20 +19,12 @@
 #include <string_view>
 
 #include "chat/script_parser.hpp"
+#include "check.hpp"
 
 namespace {
 
 using namespace ec20ppp;
 using namespace ec20ppp::chat;
-
-// A violated property: say which, then abort() so libFuzzer and the replay runs report it.
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                \
-        }                                                                                \
-    } while (0)
 
 // Every character as \ddd: no quotes, spaces, dashes, carets or keywords can appear.
 std::string escaped(std::string_view text, bool expect = true) {

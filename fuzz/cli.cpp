@@ -23,20 +23,12 @@
 
 #include "app/cli.hpp"
 #include "app/exit_codes.hpp"
+#include "check.hpp"
 
 namespace {
 
 using namespace ec20ppp;
 using namespace ec20ppp::app;
-
-// A violated property: say which, then abort() so libFuzzer and the replay runs report it.
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                \
-        }                                                                                \
-    } while (0)
 
 CommandLine parse(const std::vector<std::string>& args, const char* env_password) {
     std::vector<const char*> argv;

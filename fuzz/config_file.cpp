@@ -22,19 +22,12 @@
 
 #include "app/cli.hpp"
 #include "app/exit_codes.hpp"
+#include "check.hpp"
 
 namespace {
 
 using namespace ec20ppp;
 using namespace ec20ppp::app;
-
-#define CHECK(cond)                                                                             \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                       \
-        }                                                                                       \
-    } while (0)
 
 // One file for the whole run, rewritten for each input; removed at exit.
 const std::string& config_path() {

@@ -56,20 +56,12 @@
 #include "link/framed_link.hpp"
 #include "link/presets.hpp"
 #include "ppp/control_packet.hpp"
+#include "check.hpp"
 
 namespace {
 
 using namespace ec20ppp;
 using namespace std::chrono_literals;
-
-// A violated property: say which, then abort() so libFuzzer and the replay runs report it.
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                \
-        }                                                                                \
-    } while (0)
 
 struct Input {
     const std::uint8_t* p;
