@@ -68,6 +68,17 @@ wait_log() {  # wait_log FILE PATTERN SECONDS
   fail "no '$pattern' in $file within ${limit}s"
 }
 
+# plant_previous_network: a default route (via prev0) and a resolv.conf in $TMP from before the
+# dial, which must come back after it; their routes are in $before_routes.
+plant_previous_network() {
+  ip -n "$CLI" tuntap add mode tun name prev0
+  ip -n "$CLI" addr add 192.0.2.1/24 dev prev0
+  ip -n "$CLI" link set prev0 up
+  ip -n "$CLI" route add default dev prev0
+  printf 'nameserver 192.0.2.53\n' >"$TMP/resolv.conf"
+  before_routes=$(ip -n "$CLI" route show)
+}
+
 # wait_address IFNAME: until 10.18.14.216 is on IFNAME and it is up. The dialer logs IP-up
 # ("local  IP address") first and configures the interface right after: a ping in between
 # finds no route ("Network is unreachable"), which a loaded CI machine does hit.
@@ -224,13 +235,7 @@ info_json)
 
 dial_ping_and_teardown)
   start_sim
-  # A previous default route and resolv.conf that must come back after the dial.
-  ip -n "$CLI" tuntap add mode tun name prev0
-  ip -n "$CLI" addr add 192.0.2.1/24 dev prev0
-  ip -n "$CLI" link set prev0 up
-  ip -n "$CLI" route add default dev prev0
-  printf 'nameserver 192.0.2.53\n' >"$TMP/resolv.conf"
-  before_routes=$(ip -n "$CLI" route show)
+  plant_previous_network
   dial --default-route replace --dns "resolv-conf=$TMP/resolv.conf" --ifname ec20t0 --debug
   wait_log "$TMP/dial.log" "secondary DNS address 58.240.57.33" 15
   wait_log "$TMP/dial.log" "wrote the DNS servers" 5
@@ -496,12 +501,7 @@ sigkill_recovery)
   # SIGKILL leaves the replaced default route and our resolv.conf behind; the undo record in
   # --state-dir lets the next start (here one that fails at once: no such port) put them back.
   start_sim
-  ip -n "$CLI" tuntap add mode tun name prev0
-  ip -n "$CLI" addr add 192.0.2.1/24 dev prev0
-  ip -n "$CLI" link set prev0 up
-  ip -n "$CLI" route add default dev prev0
-  printf 'nameserver 192.0.2.53\n' >"$TMP/resolv.conf"
-  before_routes=$(ip -n "$CLI" route show)
+  plant_previous_network
   dial --default-route replace --dns "resolv-conf=$TMP/resolv.conf" --ifname ec20t0
   wait_log "$TMP/dial.log" "wrote the DNS servers" 15
   record=$(ls "$TMP"/state/*.undo 2>/dev/null | head -n1)
