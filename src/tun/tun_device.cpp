@@ -42,6 +42,7 @@ void check_name_hint(std::string_view hint) {
 struct TunDevice::Reader {
     PacketHandler on_packet;
     ErrorHandler on_error;
+    BatchEndHandler on_batch_end;
     std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(max_packet_size);
     // Cleared by stop_reading()/close(): completions still queued then return at once, without
     // touching the (possibly destroyed) device. The completion keeps this struct alive.
@@ -122,7 +123,7 @@ int TunDevice::fd() const {
     return stream_.is_open() ? const_cast<asio::posix::stream_descriptor&>(stream_).native_handle() : -1;
 }
 
-void TunDevice::async_read_packets(PacketHandler on_packet, ErrorHandler on_error) {
+void TunDevice::async_read_packets(PacketHandler on_packet, ErrorHandler on_error, BatchEndHandler on_batch_end) {
     stop_reading();
     if (!stream_.is_open()) {
         throw TunError("cannot read from TUN interface " + name_ + ": the device is closed");
@@ -130,6 +131,7 @@ void TunDevice::async_read_packets(PacketHandler on_packet, ErrorHandler on_erro
     reader_ = std::make_shared<Reader>();
     reader_->on_packet = std::move(on_packet);
     reader_->on_error = std::move(on_error);
+    reader_->on_batch_end = std::move(on_batch_end);
     arm();
 }
 
@@ -162,9 +164,17 @@ void TunDevice::on_readable(std::error_code ec) {
         if (ec != asio::error::operation_aborted) fail(ec);
         return;
     }
+    // The batch's end, once its packets are handed over; false when the handler stopped the
+    // loop (or destroyed the device), which must then not be touched.
+    auto batch_end = [&] {
+        if (r->on_batch_end) r->on_batch_end();
+        return r->active;
+    };
+    int packets = 0;
     for (int i = 0; i < read_batch; ++i) {
         const ssize_t n = ::read(fd(), r->buffer.data(), r->buffer.size());
         if (n > 0) {
+            ++packets;
             ++stats_.packets_in;
             stats_.bytes_in += static_cast<std::uint64_t>(n);
             r->on_packet(ByteView(r->buffer.data(), static_cast<std::size_t>(n)));
@@ -173,15 +183,19 @@ void TunDevice::on_readable(std::error_code ec) {
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (packets > 0 && !batch_end()) return;
             arm();
             return;
         }
         // 0 would mean the TUN was detached under us; anything else is a real error (EBADFD,
         // EIO): either way the loop cannot go on.
-        fail(n == 0 ? std::make_error_code(std::errc::no_such_device)
-                    : std::error_code(errno, std::system_category()));
+        const std::error_code error = n == 0 ? std::make_error_code(std::errc::no_such_device)
+                                             : std::error_code(errno, std::system_category());
+        if (packets > 0 && !batch_end()) return;
+        fail(error);
         return;
     }
+    if (!batch_end()) return;
     // Batch used up with packets still queued: continue after whatever else is runnable.
     asio::post(stream_.get_executor(), [this, r] {
         if (r->active) on_readable({});

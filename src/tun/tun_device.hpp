@@ -43,6 +43,10 @@ public:
     using PacketHandler = std::function<void(ByteView packet)>;
     // Called once when reading stops because of an error (not after stop_reading()/close()).
     using ErrorHandler = std::function<void(std::error_code ec)>;
+    // Called after each wake-up's packets were handed to the PacketHandler (at EAGAIN or when
+    // the batch is used up), before waiting again: where the caller writes out, in one go,
+    // what those packets produced.
+    using BatchEndHandler = std::function<void()>;
 
     // The largest packet a TUN can hand us (its MTU is at most 65535).
     static constexpr std::size_t max_packet_size = 65535;
@@ -70,9 +74,9 @@ public:
     const TunStats& stats() const { return stats_; }
 
     // Starts the read loop: on readability, reads packets until EAGAIN (at most a batch per
-    // wake-up, so one busy TUN cannot starve the serial side), hands each to `on_packet`, and
-    // waits again. Replaces a previous loop's handlers.
-    void async_read_packets(PacketHandler on_packet, ErrorHandler on_error = {});
+    // wake-up, so one busy TUN cannot starve the serial side), hands each to `on_packet`,
+    // then calls `on_batch_end` (if given) and waits again. Replaces a previous loop's handlers.
+    void async_read_packets(PacketHandler on_packet, ErrorHandler on_error = {}, BatchEndHandler on_batch_end = {});
     // Stops the loop; no handler runs afterwards.
     void stop_reading();
 

@@ -290,6 +290,54 @@ TEST(tun_device, reads_bursts_beyond_one_batch) {
     });
 }
 
+TEST(tun_device, the_batch_end_follows_each_wake_ups_packets) {
+    // The dialer frames every packet of a wake-up onto one buffer and writes it to the tty at
+    // the batch's end: so the end must come after each run of packets, once, and only then.
+    RUN_IN_FRESH_NETNS([] {
+        asio::io_context io;
+        Netlink nl;
+        auto tun = configured_tun(io, nl);
+        send_udp_to_peer(200);  // queued before the loop starts: full batches of 64, then the rest
+        int udp = 0, since_end = 0, ends = 0, empty_ends = 0, largest = 0;
+        tun->async_read_packets(
+            [&](ByteView p) {
+                ++since_end;
+                if (is_udp(p)) ++udp;
+            },
+            {},
+            [&] {
+                ++ends;
+                if (since_end == 0) ++empty_ends;
+                largest = std::max(largest, since_end);
+                since_end = 0;
+                if (udp == 200) io.stop();
+            });
+        io.run_for(std::chrono::seconds(5));
+        NS_CHECK_EQ(udp, 200);
+        NS_CHECK_EQ(since_end, 0);  // nothing delivered after the last end
+        NS_CHECK_EQ(empty_ends, 0);
+        NS_CHECK_EQ(largest, 64);   // the batch limit, reached: the burst was read in batches
+        NS_CHECK(ends >= 4 && ends <= 8);
+    });
+}
+
+TEST(tun_device, a_batch_end_handler_may_destroy_the_device) {
+    RUN_IN_FRESH_NETNS([] {
+        asio::io_context io;
+        Netlink nl;
+        auto tun = configured_tun(io, nl);
+        send_udp_to_peer(100);
+        int ends = 0;
+        tun->async_read_packets([](ByteView) {}, {}, [&] {
+            ++ends;
+            tun.reset();
+        });
+        io.run_for(std::chrono::milliseconds(300));
+        NS_CHECK_EQ(ends, 1);
+        NS_CHECK(!tun);
+    });
+}
+
 TEST(tun_device, a_handler_may_stop_or_destroy_the_device) {
     RUN_IN_FRESH_NETNS([] {
         asio::io_context io;
