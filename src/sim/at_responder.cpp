@@ -127,6 +127,17 @@ void AtResponder::feed(ByteView bytes, TimePoint now, SimOutputs& out) {
     flush(out);
 }
 
+bool AtResponder::pass_through(ByteView bytes, TimePoint now) {
+    // In data_bytes only a '+' can be held back, and only while pluses_ > 0 or after a guard
+    // time of silence: once the first octet has arrived, last_rx_ is `now` and no later octet
+    // of the same chunk may start an escape. So with none pending, the chunk is plain data
+    // unless its first octet is a '+' after silence (or the guard is zero: any '+' may).
+    if (!data_mode_ || pluses_ > 0 || bytes.empty() || config_.escape_guard <= Duration::zero()) return false;
+    if (bytes.front() == '+' && now - last_rx_ >= config_.escape_guard) return false;
+    last_rx_ = now;
+    return true;
+}
+
 void AtResponder::command_byte(char c, TimePoint now, SimOutputs& out) {
     if (ignore_lines_ > 0) {  // still booting: the AT interpreter is not running yet
         if (c == '\r') --ignore_lines_;

@@ -91,6 +91,11 @@ public:
     explicit AtResponder(SimConfig config = {});
 
     void feed(ByteView bytes, TimePoint now, SimOutputs& out);
+    // The data path without a copy: true when `bytes` are, all of them, data for the PPP peer
+    // (data mode, no "+++" escape held back or begun by them) — the caller passes them on
+    // itself, exactly what feed() would have put in one DataFromHost. False, with nothing
+    // consumed, when they need feed().
+    bool pass_through(ByteView bytes, TimePoint now);
     std::optional<TimePoint> next_timeout() const;
     void on_timeout(TimePoint now, SimOutputs& out);
 

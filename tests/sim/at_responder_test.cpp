@@ -319,5 +319,72 @@ TEST(sim_at_responder, power_on_and_unsolicited_codes) {
     EXPECT_EQ(nosim.replies(), "\r\nRDY\r\n\r\n+CFUN: 1\r\n");
 }
 
+// pass_through (the simulator's copy-free data path) must hand on exactly what feed() would:
+// the same octets, and the same escapes taken. Two modems get the same chunks at the same times,
+// one through feed() only, the other through pass_through() where it accepts them.
+TEST(sim_at_responder, pass_through_agrees_with_feed) {
+    Modem a, b;
+    for (Modem* m : {&a, &b}) {
+        m->quiet();
+        m->send("ATD*99#\r");
+    }
+    std::string data_a, data_b;
+    int passed = 0, escapes_a = 0, escapes_b = 0;
+    std::uint32_t state = 7;
+    auto next = [&state](std::uint32_t n) {
+        state = state * 1103515245 + 12345;
+        return (state >> 16) % n;
+    };
+    const std::string chunks[] = {"~\x7d\x23ppp~", "+", "++", "+++", "+x+", "abc+", "+~~", "data+++more"};
+    for (int i = 0; i < 3000; ++i) {
+        // Gaps: none, short, or past the guard time (so that "+++" may be an escape).
+        const Duration gap = next(4) == 0 ? milliseconds{1100} : milliseconds{next(3) * 200};
+        const std::string& chunk = chunks[next(std::size(chunks))];
+        for (Modem* m : {&a, &b}) m->now += gap;
+        // a: feed() only.
+        if (a.r.in_data_mode()) {
+            a.wait(Duration{0});
+            data_a += a.data();
+            escapes_a += a.has<LeaveDataMode>();
+            a.send(chunk);
+            data_a += a.data();
+            escapes_a += a.has<LeaveDataMode>();
+        }
+        // b: pass_through() where it takes the chunk.
+        if (b.r.in_data_mode()) {
+            b.wait(Duration{0});
+            data_b += b.data();
+            escapes_b += b.has<LeaveDataMode>();
+            if (b.r.pass_through(as_bytes(chunk), b.now)) {
+                data_b += chunk;
+                ++passed;
+            } else {
+                b.send(chunk);
+                data_b += b.data();
+                escapes_b += b.has<LeaveDataMode>();
+            }
+        }
+        ASSERT_EQ(a.r.in_data_mode(), b.r.in_data_mode()) << "chunk " << i;
+        if (!a.r.in_data_mode()) {  // an escape: back to the call for both
+            for (Modem* m : {&a, &b}) m->send("ATO\r");
+        }
+        ASSERT_EQ(data_a, data_b) << "chunk " << i;
+    }
+    EXPECT_GT(passed, 1000);  // most chunks take the fast path
+    EXPECT_GT(escapes_a, 0);  // and escapes did happen
+    EXPECT_EQ(escapes_a, escapes_b);
+}
+
+TEST(sim_at_responder, pass_through_only_in_data_mode) {
+    Modem m;
+    m.quiet();
+    EXPECT_FALSE(m.r.pass_through(as_bytes("AT\r"), m.now));  // command mode: for feed()
+    m.send("ATD*99#\r");
+    m.now += seconds{2};
+    EXPECT_FALSE(m.r.pass_through(as_bytes("+++"), m.now));  // after silence: maybe an escape
+    EXPECT_TRUE(m.r.pass_through(as_bytes("~ppp+~"), m.now));
+    EXPECT_TRUE(m.r.pass_through(as_bytes("+~"), m.now));  // no silence before it: data
+}
+
 }  // namespace
 }  // namespace ec20ppp::sim
