@@ -5,7 +5,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <asio/write.hpp>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -130,6 +129,7 @@ bool Dialer::open_port() {
     }
     try {
         port_ = std::make_unique<SerialPort>(io_, options_.device, options_.baud);
+        line_.emplace(port_->stream(), [this](std::error_code ec) { on_serial_error(ec); });
     } catch (const std::exception& e) {
         log_.error(e.what());
         exit_code_ = exit_open_failed;
@@ -198,9 +198,25 @@ void Dialer::on_serial_data(ByteView data) {
         handle_chat(out);
     } else if ((stage_ == Stage::ppp || stage_ == Stage::closing) && ppp_) {
         // (With N_PPP on the port the kernel takes every byte: nothing arrives here.)
-        link::LinkEvents events;
-        ppp_->receive_bytes(data, now, events);
-        handle_link(events);
+        // IP datagrams go from the deframer's buffer to the TUN without a copy; the control
+        // packets between them go through the link's events, handled before the datagram that
+        // follows them so that the order (the capture's, the link's) is the line's.
+        link::LinkEvents events;  // stays empty, and unallocated, while only IP arrives
+        ByteView rest = data;
+        while (auto ip = ppp_->next_packet(rest, now, events)) {
+            if (!events.empty()) {
+                handle_link(events);
+                events.clear();
+                if (stage_ == Stage::done || !ppp_) return;
+            }
+            pcap_.write(false, ip->protocol, ip->packet);
+            if (tun_) tun_->write_packet(ip->packet);
+        }
+        if (!events.empty()) {
+            handle_link(events);
+        } else {
+            report_status(now);
+        }
     }
     rearm_timer();
 }
@@ -224,35 +240,25 @@ void Dialer::on_line_gone(const std::string& why) {
     finish(stage_ == Stage::chat ? exit_connect_failed : exit_hangup, "the modem hung up");
 }
 
-void Dialer::send_serial(Bytes bytes) {
-    if (!port_ || !port_->is_open() || bytes.empty()) return;
-    write_queue_.push_back(std::move(bytes));
-    if (!writing_) write_next();
+Bytes& Dialer::line_batch() {
+    if (line_) return line_->batch();
+    no_line_.clear();
+    return no_line_;
 }
 
-void Dialer::write_next() {
-    if (write_queue_.empty() || !port_ || !port_->is_open()) {
-        writing_ = false;
+void Dialer::send_serial(ByteView bytes) {
+    if (!line_) return;
+    line_->batch().insert(line_->batch().end(), bytes.begin(), bytes.end());
+    flush_serial();
+}
+
+void Dialer::flush_serial() {
+    if (!line_) return;
+    if (pppdev_) {
+        line_->discard();  // ppp_async writes the line now
         return;
     }
-    writing_ = true;
-    // Batch what is queued into one write: fewer syscalls on a busy link.
-    if (write_queue_.size() > 1) {
-        Bytes joined;
-        for (auto& b : write_queue_) joined.insert(joined.end(), b.begin(), b.end());
-        write_queue_.clear();
-        write_queue_.push_back(std::move(joined));
-    }
-    asio::async_write(port_->stream(), asio::buffer(write_queue_.front()), [this](std::error_code ec, std::size_t) {
-        last_write_ = Clock::now();
-        if (!write_queue_.empty()) write_queue_.pop_front();
-        if (ec) {
-            writing_ = false;
-            if (ec != asio::error::operation_aborted) on_serial_error(ec);
-            return;
-        }
-        write_next();
-    });
+    line_->flush();
 }
 
 // --- chat --------------------------------------------------------------------------------------
@@ -260,7 +266,7 @@ void Dialer::write_next() {
 void Dialer::handle_chat(chat::ChatOutputs& out) {
     for (auto& event : out) {
         if (auto* send = std::get_if<chat::SendText>(&event)) {
-            send_serial(Bytes(send->text.begin(), send->text.end()));
+            send_serial(ByteView(reinterpret_cast<const std::uint8_t*>(send->text.data()), send->text.size()));
             // How long the modem takes to answer, for the PPP timers: timed on the commands it
             // answers at once (AT, ATE0), not on queries that wait for the SIM or the network
             // (+COPS?, the dial) nor across a retry (the late answer to an earlier AT).
@@ -399,7 +405,7 @@ void Dialer::sync_kernel_config() {
 }
 
 void Dialer::handle_link(link::LinkEvents& events) {
-    Bytes wire;
+    Bytes& wire = line_batch();  // frames go straight behind what already waits for the line
     for (auto& event : events) {
         if (auto* send = std::get_if<SendPacket>(&event)) {
             pcap_.write(true, send->protocol, send->packet);
@@ -429,24 +435,24 @@ void Dialer::handle_link(link::LinkEvents& events) {
             if (ended->reason == link::EndReason::local_request && exit_code_ >= 0) code = exit_code_;
             log_.notice("Connection terminated: " + (ended->detail.empty() ? std::string(to_string(ended->reason)) : ended->detail));
             if (exit_code_ < 0) exit_code_ = code;
-            send_serial(std::move(wire));  // e.g. our Terminate-Ack: flushed by teardown()
+            flush_serial();  // e.g. our Terminate-Ack: what the line does not take now, teardown() flushes
             teardown();
             stop_loop();
             return;
         }
     }
-    send_serial(std::move(wire));
+    flush_serial();
     sync_kernel_config();
     report_status();
 }
 
-void Dialer::report_status() {
+void Dialer::report_status(std::optional<TimePoint> now) {
     if (!status_ || stage_ == Stage::done) return;
     if (stage_ == Stage::chat) status_->phase("dialing");
     else if (stage_ == Stage::closing) status_->phase("terminate");
     else if (link_) status_->phase(status_phase(link_->phase()));
     // Traffic and the echo timer both pass here: no wakeup of its own.
-    status_->traffic(Clock::now());
+    status_->traffic(now ? *now : Clock::now());
 }
 
 void Dialer::rearm_timer() {
@@ -516,13 +522,23 @@ bool Dialer::ensure_interface() {
 void Dialer::start_tun_reading() {
     tun_->async_read_packets(
         [this](ByteView packet) {
-            if (!link_ || packet.empty()) return;
-            std::uint16_t protocol = (packet[0] >> 4) == 6 ? proto::ipv6 : proto::ip;
-            link::LinkEvents events;
-            link_->send_ip(protocol, packet, events);
-            handle_link(events);
+            if (packet.empty()) return;
+            const std::uint16_t protocol = (packet[0] >> 4) == 6 ? proto::ipv6 : proto::ip;
+            if (ppp_) {
+                // Framed straight onto the line's buffer; the whole wake-up's worth leaves in
+                // one write when the batch ends.
+                if (ppp_->send_ip(protocol, packet, line_batch())) pcap_.write(true, protocol, packet);
+            } else if (link_) {
+                link::LinkEvents events;
+                link_->send_ip(protocol, packet, events);
+                handle_link(events);
+            }
         },
-        [this](std::error_code ec) { log_.error("reading " + tun_->name() + " failed: " + ec.message()); });
+        [this](std::error_code ec) { log_.error("reading " + tun_->name() + " failed: " + ec.message()); },
+        [this] {
+            flush_serial();
+            report_status();
+        });
 }
 
 void Dialer::ipv4_up(const link::Ipv4Up& up) {
@@ -791,7 +807,7 @@ void Dialer::hang_up_modem() {
             (void)ignored;
         };
         // The guard time before "+++" counts from our last write (often long past by now).
-        const auto quiet = Clock::now() - last_write_;
+        const auto quiet = Clock::now() - (line_ ? line_->last_write() : TimePoint{});
         if (quiet < std::chrono::seconds(1))
             ::usleep(static_cast<useconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::seconds(1) - quiet).count()));
         say("+++");
@@ -803,23 +819,12 @@ void Dialer::hang_up_modem() {
 }
 
 void Dialer::flush_writes() {
-    // What is still queued (a Terminate-Ack, a Terminate-Request) goes out before the hang-up;
+    // What is still waiting (a Terminate-Ack, a Terminate-Request) goes out before the hang-up;
     // bounded, since a stuck port must not hold up the exit.
-    if (!port_ || !port_->is_open()) return;
+    if (!port_ || !port_->is_open() || !line_) return;
     std::error_code ignored;
     port_->stream().cancel(ignored);
-    const TimePoint give_up = Clock::now() + std::chrono::milliseconds(200);
-    for (auto& chunk : write_queue_) {
-        std::size_t done = 0;
-        while (done < chunk.size() && Clock::now() < give_up) {
-            ssize_t n = ::write(port_->fd(), chunk.data() + done, chunk.size() - done);
-            if (n > 0) done += static_cast<std::size_t>(n);
-            else if (n < 0 && errno != EAGAIN && errno != EINTR) break;
-            else ::usleep(1000);
-        }
-    }
-    write_queue_.clear();
-    writing_ = false;
+    line_->drain(std::chrono::milliseconds(200));
 }
 
 void Dialer::stop_loop() {

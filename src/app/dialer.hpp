@@ -6,12 +6,12 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <deque>
 #include <memory>
 #include <optional>
 
 #include "app/child_process.hpp"
 #include "app/dial_options.hpp"
+#include "app/line_writer.hpp"
 #include "app/logger.hpp"
 #include "app/pcap_writer.hpp"
 #include "app/pinger.hpp"
@@ -70,9 +70,13 @@ private:
     void rearm_timer();
     void on_timer();
     // The phase and, at most every --status-interval, the counters to the status file.
-    void report_status();
-    void send_serial(Bytes bytes);
-    void write_next();
+    void report_status(std::optional<TimePoint> now = std::nullopt);
+    // The line's output (line_): frames are appended to line_batch() and written by
+    // flush_serial(), once per batch — after a serial read's events, after a wake-up's worth of
+    // TUN packets, after a timer's events.
+    Bytes& line_batch();
+    void send_serial(ByteView bytes);
+    void flush_serial();
 
     void ipv4_up(const link::Ipv4Up& up);
     void ipv6_up(const link::Ipv6Up& up);
@@ -105,9 +109,8 @@ private:
     std::optional<UucpLock> lock_;
     std::unique_ptr<SerialPort> port_;
     std::array<std::uint8_t, 4096> read_buffer_{};
-    std::deque<Bytes> write_queue_;
-    bool writing_ = false;
-    TimePoint last_write_{};
+    std::optional<LineWriter> line_;  // with port_
+    Bytes no_line_;                   // line_batch() before the port is open (never written)
     asio::steady_timer timer_;
     std::optional<TimePoint> armed_deadline_;  // what timer_ waits for, when rearm_timer armed it
     asio::steady_timer shutdown_timer_;
