@@ -50,14 +50,49 @@ void SimServer::on_host_gone() {
     if (!host_present_) return;
     host_present_ = false;
     delayed_.clear();
+    write_batch_.clear();
     if (ppp_ || at_.call_active()) end_call("the host closed the port");
 }
 
 void SimServer::on_host_bytes(ByteView bytes) {
-    sim::SimOutputs out;
-    at_.feed(bytes, Clock::now(), out);
-    handle_at(out);
+    const TimePoint now = Clock::now();
+    if (ppp_ && !silent_ && at_.pass_through(bytes, now)) {
+        // The data path: datagrams from the deframer's buffer to the TUN, no copy; control
+        // packets through the link's events, each batch handled before the datagram after it.
+        link::LinkEvents events;
+        ByteView rest = bytes;
+        while (auto ip = ppp_->next_packet(rest, now, events)) {
+            if (!events.empty()) {
+                handle_link(events);
+                events.clear();
+                if (!ppp_ || silent_) break;
+            }
+            deliver(ip->protocol, ip->packet, now);
+        }
+        if (!events.empty()) handle_link(events);
+    } else {
+        sim::SimOutputs out;
+        at_.feed(bytes, now, out);
+        handle_at(out);
+    }
     rearm_timer();
+}
+
+void SimServer::deliver(std::uint16_t protocol, ByteView packet, TimePoint now) {
+    if (tun_) tun_->write_packet(packet);
+    else if (user_space_ && protocol == proto::ip) user_space_->input(packet, now);
+}
+
+void SimServer::ip_to_host(std::uint16_t protocol, ByteView packet) {
+    if (!ppp_ || packet.empty() || silent_) return;
+    if (options_.latency == Duration::zero() && options_.drop_rate <= 0 && options_.corrupt_rate <= 0) {
+        // No fault to apply per frame: framed straight onto the batch the next flush writes.
+        const std::size_t mark = write_batch_.size();
+        if (ppp_->send_ip(protocol, packet, write_batch_) && !host_present_) write_batch_.resize(mark);
+        return;
+    }
+    Bytes frame;
+    if (ppp_->send_ip(protocol, packet, frame)) to_host(std::move(frame), true);
 }
 
 void SimServer::handle_at(sim::SimOutputs& out) {
@@ -115,9 +150,8 @@ void SimServer::handle_link(link::LinkEvents& events) {
             log_.log(*line);
         } else if (auto* up = std::get_if<link::Ipv4Up>(&event)) {
             network_up(*up);
-        } else if (auto* deliver = std::get_if<link::DeliverPacket>(&event)) {
-            if (tun_) tun_->write_packet(deliver->packet);
-            else if (user_space_ && deliver->protocol == proto::ip) user_space_->input(deliver->packet, Clock::now());
+        } else if (auto* packet = std::get_if<link::DeliverPacket>(&event)) {
+            deliver(packet->protocol, packet->packet, Clock::now());
         } else if (auto* ended = std::get_if<link::LinkEnded>(&event)) {
             log_.info("PPP ended: " + ended->detail);
             asio::post(io_, [this] { end_call("PPP ended"); });
@@ -148,7 +182,11 @@ void SimServer::to_host(Bytes bytes, bool is_frame) {
                 if (coin(rng_) < options_.corrupt_rate) b ^= static_cast<std::uint8_t>(1u << (rng_() % 8));
         }
     }
-    delayed_.emplace_back(Clock::now() + options_.latency, std::move(bytes));
+    if (options_.latency == Duration::zero()) {
+        write_batch_.insert(write_batch_.end(), bytes.begin(), bytes.end());
+    } else {
+        delayed_.emplace_back(Clock::now() + options_.latency, std::move(bytes));
+    }
     // Written once the current handler is done, together with whatever else it sends: one
     // write per batch of frames instead of one per frame.
     if (!flush_posted_) {
@@ -162,7 +200,7 @@ void SimServer::to_host(Bytes bytes, bool is_frame) {
 
 void SimServer::flush_delayed() {
     const TimePoint now = Clock::now();
-    write_batch_.clear();
+    // write_batch_ holds what is due already (frames without latency, in the order sent).
     while (!delayed_.empty() && delayed_.front().first <= now) {
         const Bytes& b = delayed_.front().second;
         write_batch_.insert(write_batch_.end(), b.begin(), b.end());
@@ -173,6 +211,7 @@ void SimServer::flush_delayed() {
         // Blocks while the pty is full (the host reads slower than we send): the simulator
         // then paces the network side as a real modem's buffer would.
         asio::write(master_, asio::buffer(write_batch_), ec);
+        write_batch_.clear();  // keeps its capacity: no allocation per batch
     }
     if (!delayed_.empty()) {
         delay_timer_.expires_at(delayed_.front().first);
@@ -205,12 +244,11 @@ void SimServer::network_up(const link::Ipv4Up& up) {
         netlink.set_link_up(tun_->ifindex(), true);
         tun_->async_read_packets(
             [this](ByteView packet) {
-                if (!ppp_ || packet.empty() || silent_) return;
-                link::LinkEvents events;
-                ppp_->link().send_ip((packet[0] >> 4) == 6 ? proto::ipv6 : proto::ip, packet, events);
-                handle_link(events);
+                if (!packet.empty()) ip_to_host((packet[0] >> 4) == 6 ? proto::ipv6 : proto::ip, packet);
             },
-            [this](std::error_code ec) { log_.warning("sim network: " + ec.message()); });
+            [this](std::error_code ec) { log_.warning("sim network: " + ec.message()); },
+            // A wake-up's worth of datagrams leaves in one write.
+            [this] { flush_delayed(); });
         log_.notice("network side: " + tun_->name() + " " + to_string(options_.gateway) + " peer " + to_string(up.remote));
     } catch (const std::exception& e) {
         log_.warning(std::string("no kernel network behind the simulator (") + e.what() + "); serving it in user space");

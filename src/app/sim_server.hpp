@@ -63,6 +63,11 @@ private:
     // A fresh network-side engine on the running call: its Configure-Request renegotiates.
     void restart_ppp();
     void handle_link(link::LinkEvents& events);
+    // A datagram from the host to the network behind us (TUN or user space).
+    void deliver(std::uint16_t protocol, ByteView packet, TimePoint now);
+    // A datagram from the network to the host: framed onto write_batch_ when no fault needs the
+    // frame on its own, else through to_host.
+    void ip_to_host(std::uint16_t protocol, ByteView packet);
     void end_call(const std::string& why);
     void to_host(Bytes bytes, bool is_frame);
     void flush_delayed();
@@ -84,7 +89,7 @@ private:
     asio::steady_timer timer_, retry_timer_, delay_timer_;
     std::optional<TimePoint> armed_deadline_;  // what timer_ waits for, when rearm_timer armed it
     std::deque<std::pair<TimePoint, Bytes>> delayed_;
-    Bytes write_batch_;          // the due frames of one flush, written in one go
+    Bytes write_batch_;          // what the next flush writes, in one go (due frames, in order)
     bool flush_posted_ = false;  // a flush is queued for when the current handler returns
     std::mt19937 rng_;
     std::optional<TimePoint> running_since_;
