@@ -46,29 +46,38 @@ for _ in $(seq 100); do [[ -L $TMP/tty ]] && break; sleep 0.05; done
 ip netns exec "$CLI" "$BIN" dial --apn 3gnet --device "$TMP/tty" --lock-dir "$TMP/lock" --default-route no \
   >"$TMP/dial.log" 2>&1 &
 DIAL=$!
-for _ in $(seq 200); do grep -q "local  IP address" "$TMP/dial.log" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -qs "local  IP address" "$TMP/dial.log" && break; sleep 0.05; done
 grep -q "local  IP address" "$TMP/dial.log" || { cat "$TMP/dial.log"; exit 1; }
-for _ in $(seq 100); do grep -q "network side: sim" "$TMP/sim.log" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -qs "network side: sim" "$TMP/sim.log" && break; sleep 0.05; done
 ip netns exec "$NET" iperf3 -s -B 10.64.64.64 -D --logfile "$TMP/iperf-server.log"
 sleep 0.3
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# read(2)/write(2)-family calls so far (/proc/PID/io): how many the data path makes per MB
+# depends much less on the machine's load than its throughput does.
+rw_calls() { awk '/^syscr/ {r = $2} /^syscw/ {w = $2} END {print r, w}' "/proc/$1/io"; }
 hz=$(getconf CLK_TCK)
 
 run_iperf() {  # run_iperf LABEL [iperf3 options]
   local label=$1; shift
   local d0 s0 d1 s1 bytes
-  d0=$(cpu_ticks "$DIAL"); s0=$(cpu_ticks "$SIM")
+  local dio0 sio0 dio1 sio1
+  d0=$(cpu_ticks "$DIAL"); s0=$(cpu_ticks "$SIM"); dio0=$(rw_calls "$DIAL"); sio0=$(rw_calls "$SIM")
   ip netns exec "$CLI" iperf3 -c 10.64.64.64 -t "$SECONDS_EACH" -J "$@" >"$TMP/iperf.json"
-  d1=$(cpu_ticks "$DIAL"); s1=$(cpu_ticks "$SIM")
+  d1=$(cpu_ticks "$DIAL"); s1=$(cpu_ticks "$SIM"); dio1=$(rw_calls "$DIAL"); sio1=$(rw_calls "$SIM")
   bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"])' "$TMP/iperf.json")
-  python3 - "$label" "$bytes" "$SECONDS_EACH" "$raw_mb" "$((d1 - d0))" "$((s1 - s0))" "$hz" <<'PY'
+  python3 - "$label" "$bytes" "$SECONDS_EACH" "$raw_mb" "$((d1 - d0))" "$((s1 - s0))" "$hz" \
+    "$dio0" "$dio1" "$sio0" "$sio1" <<'PY'
 import sys
 label, b, secs, raw, dt, st, hz = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+d0, d1, s0, s1 = ([int(x) for x in a.split()] for a in sys.argv[8:12])
 mbs = b / secs / 1e6
 gb = b / 1e9
-print("%-9s %7.1f MB/s = %5.1f %% of the raw pty; CPU per GB: dialer %.2f s, simulator %.2f s"
-      % (label, mbs, 100 * mbs / raw, dt / hz / gb, st / hz / gb))
+mb = b / 1e6
+print("%-9s %7.1f MB/s = %5.1f %% of the raw pty; CPU per GB: dialer %.2f s, simulator %.2f s; "
+      "read/write calls per MB: dialer %.0f/%.0f, simulator %.0f/%.0f"
+      % (label, mbs, 100 * mbs / raw, dt / hz / gb, st / hz / gb,
+         (d1[0] - d0[0]) / mb, (d1[1] - d0[1]) / mb, (s1[0] - s0[0]) / mb, (s1[1] - s0[1]) / mb))
 PY
 }
 run_iperf "upload"
