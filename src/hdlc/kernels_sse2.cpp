@@ -18,11 +18,16 @@ struct V {
     static constexpr std::size_t kWidth = 16;
     static constexpr std::uint32_t kFull = 0xffff;
     static constexpr std::uint32_t kEvenBits = 0x5555;
+    static constexpr bool kShuffle = false;  // pshufb is SSSE3, beyond the x86-64 baseline
     static T load(const std::uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
     static void store(std::uint8_t* p, T v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
     static T set1(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
     static T eq(T a, T b) { return _mm_cmpeq_epi8(a, b); }
     static T or_(T a, T b) { return _mm_or_si128(a, b); }
+    static T xor_(T a, T b) { return _mm_xor_si128(a, b); }
+    static T and_(T a, T b) { return _mm_and_si128(a, b); }
+    static T shift_up1(T v) { return _mm_slli_si128(v, 1); }
+    static T first_octet(std::uint32_t c) { return _mm_cvtsi32_si128(static_cast<int>(c)); }
     static T min_u8(T a, T b) { return _mm_min_epu8(a, b); }
     static std::uint32_t movemask(T v) { return static_cast<std::uint32_t>(_mm_movemask_epi8(v)); }
     // 7d, x0^20, 7d, x1^20, ...: 2 * kWidth octets.
@@ -38,11 +43,11 @@ struct V {
     }
 };
 
-#include "hdlc/kernels_x86.inc"
+#include "hdlc/kernels_simd.inc"
 
 }  // namespace
 
-const Kernels kX86Sse2{Path::x86_sse2, fcs16_clmul, fcs32_clmul, escape_x86, unescape_x86};
+const Kernels kX86Sse2{Path::x86_sse2, fcs16_clmul, fcs32_clmul, escape_simd, unescape_simd};
 
 }  // namespace ec20ppp::hdlc::detail
 

@@ -5,6 +5,7 @@
 // random and adversarial inputs and on every fuzz corpus/regression input of the deframer target.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -35,6 +36,22 @@ protected:
     }
     Path default_path_ = active_path();
 };
+
+// Says which paths the equivalence tests below cover on this machine (under qemu-user too), and
+// checks that a CPU with the vector unit gets its path: AArch64 always has Advanced SIMD.
+TEST(HdlcPaths, ListsThePathsThisCpuRuns) {
+    std::string names;
+    for (Path p : available_paths()) names.append(" ").append(to_string(p));
+    std::printf("hdlc paths tested:%s (default %s)\n", names.c_str(), std::string(to_string(active_path())).c_str());
+    RecordProperty("hdlc_paths", names);
+    ASSERT_FALSE(available_paths().empty());
+    EXPECT_EQ(available_paths().front(), Path::portable);
+#if defined(__aarch64__)
+    EXPECT_NE(names.find("arm_neon"), std::string::npos);
+#endif
+    for (Path p : available_paths()) EXPECT_TRUE(select_path(to_string(p))) << to_string(p);
+    select_path(available_paths().back());
+}
 
 // Payload shapes: uniform random; only octets that always need escaping; only control
 // characters; mostly clean with sparse specials; long clean runs with bursts.
