@@ -53,6 +53,8 @@ struct V {
     static H table(const std::uint8_t* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); }
     static H shuffle(H x, H idx) { return _mm_shuffle_epi8(x, idx); }
     static H xor_h(H a, H b) { return _mm_xor_si128(a, b); }
+    static H add_h(H a, H b) { return _mm_add_epi8(a, b); }
+    static H set1_h(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
     static void store_h(std::uint8_t* p, H v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
     template <std::size_t K>
     static H octets8(T v) {

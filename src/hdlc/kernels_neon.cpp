@@ -73,6 +73,8 @@ struct V {
 #endif
     }
     static H xor_h(H a, H b) { return veorq_u8(a, b); }
+    static H add_h(H a, H b) { return vaddq_u8(a, b); }
+    static H set1_h(std::uint8_t b) { return vdupq_n_u8(b); }
     static void store_h(std::uint8_t* p, H v) { vst1q_u8(p, v); }
     template <std::size_t K>
     static H octets8(T v) {
