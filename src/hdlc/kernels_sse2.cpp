@@ -1,8 +1,11 @@
-// x86-64 path with SSE2 scanning (the x86-64 baseline, so this file needs no extra flags) and
-// PCLMULQDQ CRC folding (crc_clmul.cpp). Chosen when the CPU has PCLMULQDQ but not AVX2.
+// x86-64 path with SSE2 scanning, SSSE3's pshufb for the table shuffles, and PCLMULQDQ CRC
+// folding (crc_clmul.cpp). Chosen when the CPU has PCLMULQDQ but not AVX2 (Westmere to Ivy
+// Bridge, Atom/Celeron of the Silvermont and Goldmont lines, AMD Jaguar...). This file is compiled
+// with -mssse3 and its kernels run only when CPUID reports SSSE3 as well (every CPU with
+// PCLMULQDQ does); everything in it has internal linkage (see kernels.hpp on why).
 #if defined(__x86_64__)
 
-#include <emmintrin.h>
+#include <tmmintrin.h>
 
 #include "hdlc/kernels.hpp"
 
@@ -18,7 +21,7 @@ struct V {
     static constexpr std::size_t kWidth = 16;
     static constexpr std::uint32_t kFull = 0xffff;
     static constexpr std::uint32_t kEvenBits = 0x5555;
-    static constexpr bool kShuffle = false;  // pshufb is SSSE3, beyond the x86-64 baseline
+    static constexpr bool kShuffle = true;  // pshufb (SSSE3)
     static T load(const std::uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
     static void store(std::uint8_t* p, T v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
     static T set1(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
@@ -40,6 +43,23 @@ struct V {
     static void store_odd_octets_xor20(std::uint8_t* p, T v) {
         const T odd = _mm_srli_epi16(_mm_xor_si128(v, set1(0x20)), 8);
         store(p, _mm_packus_epi16(odd, odd));
+    }
+
+    using H = __m128i;
+    static H load8(const std::uint8_t* p) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)); }
+    static H table(const std::uint8_t* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); }
+    static H shuffle(H x, H idx) { return _mm_shuffle_epi8(x, idx); }
+    static H xor_h(H a, H b) { return _mm_xor_si128(a, b); }
+    static H add_h(H a, H b) { return _mm_add_epi8(a, b); }
+    static H set1_h(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
+    static void store_h(std::uint8_t* p, H v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
+    template <std::size_t K>
+    static H octets8(T v) {
+        if constexpr (K == 0) {
+            return v;
+        } else {
+            return _mm_srli_si128(v, 8);
+        }
     }
 };
 

@@ -37,7 +37,8 @@ const Kernels* kernels_for(Path path) {
     switch (path) {
         case Path::portable: return &kPortable;
 #if defined(__x86_64__)
-        case Path::x86_sse2: return __builtin_cpu_supports("pclmul") ? &kX86Sse2 : nullptr;
+        case Path::x86_sse2:
+            return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("ssse3") ? &kX86Sse2 : nullptr;
         case Path::x86_avx2:
             return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("avx2") ? &kX86Avx2 : nullptr;
 #else

@@ -12,7 +12,7 @@ namespace ec20ppp::hdlc {
 
 enum class Path : std::uint8_t {
     portable,  // plain C++: slicing-by-16 CRC tables, 8 octets at a time escape scanning (SWAR)
-    x86_sse2,  // x86-64 baseline SSE2 scanning, CRC by PCLMULQDQ folding (needs PCLMULQDQ)
+    x86_sse2,  // x86-64 SSE2 scanning with SSSE3 shuffles, CRC by PCLMULQDQ folding (needs both)
     x86_avx2,  // AVX2 scanning, CRC by PCLMULQDQ folding
     arm_neon,   // ARM NEON / AArch64 Advanced SIMD scanning, slicing-by-16 CRC tables
     arm_pmull,  // NEON scanning, CRC by PMULL folding (ARMv8 crypto extension, AArch64 or AArch32)
