@@ -19,7 +19,6 @@ struct V {
     static constexpr std::size_t kWidth = 32;
     static constexpr std::uint32_t kFull = 0xffffffffU;
     static constexpr std::uint32_t kEvenBits = 0x55555555U;
-    static constexpr bool kShuffle = true;  // AVX2 implies SSSE3's pshufb
     static T load(const std::uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
     static void store(std::uint8_t* p, T v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
     static T set1(std::uint8_t b) { return _mm256_set1_epi8(static_cast<char>(b)); }

@@ -23,7 +23,6 @@ struct V {
     static constexpr std::size_t kWidth = 16;
     static constexpr std::uint32_t kFull = 0xffff;
     static constexpr std::uint32_t kEvenBits = 0x5555;
-    static constexpr bool kShuffle = true;
     static T load(const std::uint8_t* p) { return vld1q_u8(p); }
     static void store(std::uint8_t* p, T v) { vst1q_u8(p, v); }
     static T set1(std::uint8_t b) { return vdupq_n_u8(b); }

@@ -21,7 +21,6 @@ struct V {
     static constexpr std::size_t kWidth = 16;
     static constexpr std::uint32_t kFull = 0xffff;
     static constexpr std::uint32_t kEvenBits = 0x5555;
-    static constexpr bool kShuffle = true;  // pshufb (SSSE3)
     static T load(const std::uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
     static void store(std::uint8_t* p, T v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
     static T set1(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
