@@ -2,12 +2,12 @@
 # libsystemd is optional: with it sd_notify does the work; without it (a static or cross build,
 # a board without systemd) the same datagram is sent by our own few lines of the documented
 # protocol, so ec20ppp@.service works either way. EC20PPP_SYSTEMD=OFF skips looking for it.
-option(EC20PPP_SYSTEMD "Use libsystemd's sd_notify when libsystemd is found" ON)
+option(EC20PPP_SYSTEMD "Use libsystemd's sd_notify when libsystemd is found (under EC20PPP_STATIC: when libsystemd.a is)" ON)
 add_library(ec20ppp_systemd_notify STATIC ${PROJECT_SOURCE_DIR}/src/app/systemd_notify.cpp)
 target_include_directories(ec20ppp_systemd_notify PUBLIC ${PROJECT_SOURCE_DIR}/src)
 set(EC20PPP_HAVE_SYSTEMD OFF)
 if(EC20PPP_SYSTEMD)
-  pkg_check_modules(SYSTEMD IMPORTED_TARGET libsystemd)
+  ec20ppp_pkg_dependency(SYSTEMD libsystemd OPTIONAL)
   if(SYSTEMD_FOUND)
     set(EC20PPP_HAVE_SYSTEMD ON)
     target_compile_definitions(ec20ppp_systemd_notify PRIVATE EC20PPP_HAVE_SYSTEMD)

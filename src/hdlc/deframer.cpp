@@ -77,6 +77,15 @@ std::optional<Frame> Deframer::next_frame(ByteView& in) noexcept {
             continue;
         }
         if (!escaped_) {
+            // Flags with nothing before them (the closing flag of one frame followed by the
+            // opening flag of the next, RFC 1662 §3.1) would only make empty frames, which are
+            // discarded uncounted: skip them here rather than through a kernel call each.
+            if (len_ == 0) {
+                while (*p == kFlag) {
+                    if (++p == end) break;
+                }
+                if (p == end) break;
+            }
             std::size_t produced = 0;
             p += kernels.unescape(p, static_cast<std::size_t>(end - p), buf_.data() + len_, limit_ - len_,
                                   class_.data(), cfg_.accm, produced);

@@ -38,6 +38,10 @@ extern const Kernels kPortable;
 extern const Kernels kX86Sse2;
 extern const Kernels kX86Avx2;
 #endif
+#if (defined(__aarch64__) || defined(__arm__)) && !defined(__ARM_BIG_ENDIAN)
+extern const Kernels kArmNeon;
+extern const Kernels kArmPmull;
+#endif
 
 extern std::atomic<const Kernels*> g_kernels;
 const Kernels& resolve_kernels() noexcept;

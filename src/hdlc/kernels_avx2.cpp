@@ -24,6 +24,12 @@ struct V {
     static T set1(std::uint8_t b) { return _mm256_set1_epi8(static_cast<char>(b)); }
     static T eq(T a, T b) { return _mm256_cmpeq_epi8(a, b); }
     static T or_(T a, T b) { return _mm256_or_si256(a, b); }
+    static T xor_(T a, T b) { return _mm256_xor_si256(a, b); }
+    static T and_(T a, T b) { return _mm256_and_si256(a, b); }
+    // Octet j takes octet j - 1, across the two 128-bit lanes (alignr works per lane, so the
+    // low lane's last octet is brought in from a copy moved up one lane).
+    static T first_octet(std::uint32_t c) { return _mm256_zextsi128_si256(_mm_cvtsi32_si128(static_cast<int>(c))); }
+    static T shift_up1(T v) { return _mm256_alignr_epi8(v, _mm256_permute2x128_si256(v, v, 0x08), 15); }
     static T min_u8(T a, T b) { return _mm256_min_epu8(a, b); }
     static std::uint32_t movemask(T v) { return static_cast<std::uint32_t>(_mm256_movemask_epi8(v)); }
     // 7d, x0^20, 7d, x1^20, ...: 2 * kWidth octets. The unpacks work per 128-bit lane, so the
@@ -40,13 +46,27 @@ struct V {
         const T odd = _mm256_srli_epi16(_mm256_xor_si256(v, set1(0x20)), 8);
         store(p, _mm256_permute4x64_epi64(_mm256_packus_epi16(odd, odd), 0x08));
     }
+
+    using H = __m128i;
+    static H load8(const std::uint8_t* p) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)); }
+    static H table(const std::uint8_t* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); }
+    static H shuffle(H x, H idx) { return _mm_shuffle_epi8(x, idx); }
+    static H xor_h(H a, H b) { return _mm_xor_si128(a, b); }
+    static H add_h(H a, H b) { return _mm_add_epi8(a, b); }
+    static H set1_h(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
+    static void store_h(std::uint8_t* p, H v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
+    template <std::size_t K>
+    static H octets8(T v) {
+        const H lane = K < 2 ? _mm256_castsi256_si128(v) : _mm256_extracti128_si256(v, 1);
+        return K % 2 == 0 ? lane : _mm_srli_si128(lane, 8);
+    }
 };
 
-#include "hdlc/kernels_x86.inc"
+#include "hdlc/kernels_simd.inc"
 
 }  // namespace
 
-const Kernels kX86Avx2{Path::x86_avx2, fcs16_clmul, fcs32_clmul, escape_x86, unescape_x86};
+const Kernels kX86Avx2{Path::x86_avx2, fcs16_clmul, fcs32_clmul, escape_simd, unescape_simd};
 
 }  // namespace ec20ppp::hdlc::detail
 

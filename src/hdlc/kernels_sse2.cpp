@@ -1,8 +1,11 @@
-// x86-64 path with SSE2 scanning (the x86-64 baseline, so this file needs no extra flags) and
-// PCLMULQDQ CRC folding (crc_clmul.cpp). Chosen when the CPU has PCLMULQDQ but not AVX2.
+// x86-64 path with SSE2 scanning, SSSE3's pshufb for the table shuffles, and PCLMULQDQ CRC
+// folding (crc_clmul.cpp). Chosen when the CPU has PCLMULQDQ but not AVX2 (Westmere to Ivy
+// Bridge, Atom/Celeron of the Silvermont and Goldmont lines, AMD Jaguar...). This file is compiled
+// with -mssse3 and its kernels run only when CPUID reports SSSE3 as well (every CPU with
+// PCLMULQDQ does); everything in it has internal linkage (see kernels.hpp on why).
 #if defined(__x86_64__)
 
-#include <emmintrin.h>
+#include <tmmintrin.h>
 
 #include "hdlc/kernels.hpp"
 
@@ -23,6 +26,10 @@ struct V {
     static T set1(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
     static T eq(T a, T b) { return _mm_cmpeq_epi8(a, b); }
     static T or_(T a, T b) { return _mm_or_si128(a, b); }
+    static T xor_(T a, T b) { return _mm_xor_si128(a, b); }
+    static T and_(T a, T b) { return _mm_and_si128(a, b); }
+    static T shift_up1(T v) { return _mm_slli_si128(v, 1); }
+    static T first_octet(std::uint32_t c) { return _mm_cvtsi32_si128(static_cast<int>(c)); }
     static T min_u8(T a, T b) { return _mm_min_epu8(a, b); }
     static std::uint32_t movemask(T v) { return static_cast<std::uint32_t>(_mm_movemask_epi8(v)); }
     // 7d, x0^20, 7d, x1^20, ...: 2 * kWidth octets.
@@ -36,13 +43,30 @@ struct V {
         const T odd = _mm_srli_epi16(_mm_xor_si128(v, set1(0x20)), 8);
         store(p, _mm_packus_epi16(odd, odd));
     }
+
+    using H = __m128i;
+    static H load8(const std::uint8_t* p) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)); }
+    static H table(const std::uint8_t* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); }
+    static H shuffle(H x, H idx) { return _mm_shuffle_epi8(x, idx); }
+    static H xor_h(H a, H b) { return _mm_xor_si128(a, b); }
+    static H add_h(H a, H b) { return _mm_add_epi8(a, b); }
+    static H set1_h(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
+    static void store_h(std::uint8_t* p, H v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
+    template <std::size_t K>
+    static H octets8(T v) {
+        if constexpr (K == 0) {
+            return v;
+        } else {
+            return _mm_srli_si128(v, 8);
+        }
+    }
 };
 
-#include "hdlc/kernels_x86.inc"
+#include "hdlc/kernels_simd.inc"
 
 }  // namespace
 
-const Kernels kX86Sse2{Path::x86_sse2, fcs16_clmul, fcs32_clmul, escape_x86, unescape_x86};
+const Kernels kX86Sse2{Path::x86_sse2, fcs16_clmul, fcs32_clmul, escape_simd, unescape_simd};
 
 }  // namespace ec20ppp::hdlc::detail
 
