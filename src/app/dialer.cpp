@@ -800,16 +800,20 @@ void Dialer::hang_up_modem() {
         }
     } else if (use_escape) {
         // No modem-control lines (some USB serial drivers): the escape sequence with its guard
-        // times (V.250 §6.3.13, S12 = 1 s), then ATH. Bounded: at most about 2.2 s.
+        // times (V.250 §6.3.13, S12 = 1 s), then ATH. Bounded: at most about 2.3 s.
         log_.info("no DTR on " + options_.device + ": hanging up with +++ and ATH");
         auto say = [fd](std::string_view text) {
             ssize_t ignored = ::write(fd, text.data(), text.size());
             (void)ignored;
         };
-        // The guard time before "+++" counts from our last write (often long past by now).
+        // The guard time before "+++" counts from our last write (often long past by now). The
+        // modem times it from when it read that write, which is later than our write(2) returned,
+        // so 100 ms on top: exactly 1 s from our side let a modem (the simulator, under load)
+        // see 0.99 s of silence and take "+++" as data.
+        const auto guard = std::chrono::milliseconds(1100);
         const auto quiet = Clock::now() - (line_ ? line_->last_write() : TimePoint{});
-        if (quiet < std::chrono::seconds(1))
-            ::usleep(static_cast<useconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::seconds(1) - quiet).count()));
+        if (quiet < guard)
+            ::usleep(static_cast<useconds_t>(std::chrono::duration_cast<std::chrono::microseconds>(guard - quiet).count()));
         say("+++");
         ::usleep(1100000);
         say("ATH\r");
