@@ -14,7 +14,9 @@ std::uint32_t fcs32_clmul(std::uint32_t fcs, const std::uint8_t* p, std::size_t 
 
 namespace {
 
-struct V {
+#include "hdlc/x86_half_vector.inc"
+
+struct V : X86HalfVector {
     using T = __m256i;
     static constexpr std::size_t kWidth = 32;
     static constexpr std::uint32_t kFull = 0xffffffffU;
@@ -47,14 +49,6 @@ struct V {
         store(p, _mm256_permute4x64_epi64(_mm256_packus_epi16(odd, odd), 0x08));
     }
 
-    using H = __m128i;
-    static H load8(const std::uint8_t* p) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)); }
-    static H table(const std::uint8_t* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); }
-    static H shuffle(H x, H idx) { return _mm_shuffle_epi8(x, idx); }
-    static H xor_h(H a, H b) { return _mm_xor_si128(a, b); }
-    static H add_h(H a, H b) { return _mm_add_epi8(a, b); }
-    static H set1_h(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
-    static void store_h(std::uint8_t* p, H v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
     template <std::size_t K>
     static H octets8(T v) {
         const H lane = K < 2 ? _mm256_castsi256_si128(v) : _mm256_extracti128_si256(v, 1);

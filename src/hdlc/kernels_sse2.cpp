@@ -16,7 +16,9 @@ std::uint32_t fcs32_clmul(std::uint32_t fcs, const std::uint8_t* p, std::size_t 
 
 namespace {
 
-struct V {
+#include "hdlc/x86_half_vector.inc"
+
+struct V : X86HalfVector {
     using T = __m128i;
     static constexpr std::size_t kWidth = 16;
     static constexpr std::uint32_t kFull = 0xffff;
@@ -44,14 +46,6 @@ struct V {
         store(p, _mm_packus_epi16(odd, odd));
     }
 
-    using H = __m128i;
-    static H load8(const std::uint8_t* p) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)); }
-    static H table(const std::uint8_t* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); }
-    static H shuffle(H x, H idx) { return _mm_shuffle_epi8(x, idx); }
-    static H xor_h(H a, H b) { return _mm_xor_si128(a, b); }
-    static H add_h(H a, H b) { return _mm_add_epi8(a, b); }
-    static H set1_h(std::uint8_t b) { return _mm_set1_epi8(static_cast<char>(b)); }
-    static void store_h(std::uint8_t* p, H v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
     template <std::size_t K>
     static H octets8(T v) {
         if constexpr (K == 0) {
