@@ -49,7 +49,12 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "udev")
+if(EC20PPP_PCAP_DLOPEN)
+  # libpcap is loaded for --pcap only, so dpkg-shlibdeps does not see it: recommend it instead.
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "udev, libpcap0.8")
+else()
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "udev")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "systemd")
 if(CMAKE_CROSSCOMPILING AND EC20PPP_DEB_ARCH)
   # dpkg-shlibdeps reads the dpkg database, which does not know a sysroot's libraries: name the

@@ -545,6 +545,46 @@ noisy_line_and_pcap)
   pass "noisy line came up, $received/5 pings; pcap written"
   ;;
 
+pcap_loaded_only_for_pcap)
+  # libpcap (and everything Debian builds it with) is loaded for --pcap only: the binary does not
+  # need it, a dial runs with it hidden, and --pcap without it fails before dialing, saying what
+  # to install, with nothing left behind. (A build configured to link it skips: CMake passes
+  # EC20PPP_PCAP_DLOPEN=OFF then.)
+  [[ ${EC20PPP_PCAP_DLOPEN:-ON} == OFF ]] && { echo "SKIP: this build links libpcap (EC20PPP_PCAP_DLOPEN=OFF)"; exit 77; }
+  needed=$(readelf -d "$BIN" | grep NEEDED)
+  [[ $needed == *libpcap* ]] && fail "the binary needs libpcap at start-up: $needed"
+  library=$(ldconfig -p | awk '/libpcap\.so/ {print $NF; exit}')
+  [[ -n $library ]] || fail "no libpcap found by ldconfig: the test needs it installed to hide it"
+  library=$(realpath "$library")
+  : >"$TMP/empty.so"
+  # without_libpcap CMD...: CMD in a private mount namespace where libpcap reads as an empty file.
+  without_libpcap() {
+    unshare -m --propagation private bash -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' _ \
+      "$TMP/empty.so" "$library" "$@"
+  }
+  start_sim
+  without_libpcap ip netns exec "$CLI" "$BIN" dial --apn 3gnet --device "$TMP/tty" --lock-dir "$TMP/lock" \
+    --state-dir "$TMP/state" --ifname ec20t0 --default-route no >"$TMP/dial.log" 2>&1 &
+  DIAL_PID=$!
+  PIDS+=($DIAL_PID)
+  wait_log "$TMP/dial.log" "local  IP address 10.18.14.216" 30
+  # $DIAL_PID is the background subshell; the dialer is the only process in the namespace.
+  dialer=$(ip netns pids "$CLI" | head -n 1)
+  [[ -n $dialer ]] || fail "no dialer process in the namespace"
+  grep -q libpcap "/proc/$dialer/maps" && fail "a dial without --pcap has libpcap mapped"
+  kill -TERM "$dialer"; wait "$DIAL_PID"
+  [[ $(ip -n "$CLI" link show ec20t0 2>&1) == *"does not exist"* ]] || fail "ec20t0 is still there after SIGTERM"
+  timeout 30 bash -c "$(declare -f without_libpcap); library=$library TMP=$TMP without_libpcap ip netns exec $CLI $BIN dial \
+    --apn 3gnet --device $TMP/tty --lock-dir $TMP/lock --state-dir $TMP/state --pcap $TMP/dial.pcap" >"$TMP/dial.log" 2>&1
+  CODE=$?
+  expect_code 2 "--pcap needs libpcap at run time and it could not be loaded"
+  grep -q "apt-get install libpcap0.8" "$TMP/dial.log" || fail "the error does not say what to install"
+  grep -q "AT" "$TMP/sim.log" && grep -q "ATD" "$TMP/dial.log" && fail "it dialed before failing"
+  [[ -e $TMP/dial.pcap ]] && fail "a capture file was left behind"
+  [[ -z $(ls -A "$TMP/lock") ]] || fail "a lock was left behind: $(ls -A "$TMP/lock")"
+  pass "no libpcap needed without --pcap; with it hidden, --pcap says what to install"
+  ;;
+
 persist_reconnects)
   # The network ends the call after 1 s; under --persist the dialer comes back by itself, and a
   # signal while it waits between attempts still ends it at once.

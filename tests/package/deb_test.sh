@@ -30,9 +30,16 @@ field() { dpkg-deb -f "$deb" "$1"; }
 description=$(field Description)
 [[ $(sed -n 2p <<<"$description") == " ec20ppp dials"* ]] || fail "the long description does not start on line 2 with one space: $description"
 depends=$(field Depends)
-for lib in libc6 libssl3 libmnl0 libpcap0.8 libstdc++6; do
+for lib in libc6 libssl3 libmnl0 libstdc++6; do
   [[ $depends == *"$lib ("* ]] || fail "Depends lacks a versioned $lib (dpkg-shlibdeps): $depends"
 done
+# libpcap: a dependency when linked, recommended when it is loaded for --pcap only.
+if readelf -d "$BUILD/src/app/ec20ppp" | grep -q "NEEDED.*libpcap"; then
+  [[ $depends == *"libpcap0.8 ("* ]] || fail "Depends lacks a versioned libpcap0.8: $depends"
+else
+  [[ $depends != *libpcap* ]] || fail "Depends names libpcap, which the binary loads only for --pcap: $depends"
+  [[ $(field Recommends) == *libpcap0.8* ]] || fail "Recommends lacks libpcap0.8 (for --pcap): $(field Recommends)"
+fi
 
 # The files and their modes: dpkg-deb's listing is what dpkg installs.
 dpkg-deb -c "$deb" | awk '{print $1, $2, $6}' >"$T/listing"
