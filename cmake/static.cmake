@@ -41,7 +41,9 @@ if(EC20PPP_STATIC_MODE STREQUAL "ON")
   add_link_options(-static)
 elseif(EC20PPP_STATIC_MODE STREQUAL "libs")
   set(OPENSSL_USE_STATIC_LIBS TRUE)
-  add_link_options(-static-libstdc++ -static-libgcc)
+  # --as-needed: g++ names libm for libstdc++'s sake; linked statically, libstdc++ needs it only
+  # for what we call of it, and a NEEDED entry nothing uses still costs a mapping at start-up.
+  add_link_options(-static-libstdc++ -static-libgcc -Wl,--as-needed)
 endif()
 
 # Parts of the C library (and of its static form) that pkg-config files name: always -l flags.

@@ -12,8 +12,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <toml++/toml.h>
 
@@ -69,6 +70,16 @@ const char* toml_type(const toml::node& node) {
     return "nothing";
 }
 
+// A double as text that reads back as the same double: 15 significant digits when they do (0.02,
+// not 0.020000000000000000416), else 17, which always do. Not std::to_chars(double): in a
+// static-libstdc++ build it alone pulls libm into the binary (docs/performance.md, footprint).
+std::string number_text(double d) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.15g", d);
+    if (std::strtod(text, nullptr) != d) std::snprintf(text, sizeof text, "%.17g", d);
+    return text;
+}
+
 // The value as the option's command-line text, or nullopt when its TOML type is not what the
 // option takes (a string for --mtu, a number for --apn, anything but a boolean for a flag).
 std::optional<std::string> as_argument(const toml::node& node, Kind kind) {
@@ -81,11 +92,7 @@ std::optional<std::string> as_argument(const toml::node& node, Kind kind) {
             return std::nullopt;
         case Kind::number:
             if (auto i = node.value_exact<std::int64_t>()) return std::to_string(*i);
-            if (auto d = node.value_exact<double>()) {
-                char buf[64];
-                auto r = std::to_chars(buf, buf + sizeof buf, *d);
-                return std::string(buf, r.ptr);
-            }
+            if (auto d = node.value_exact<double>()) return number_text(*d);
             return std::nullopt;
         case Kind::text:
             if (auto s = node.value_exact<std::string>()) return *s;

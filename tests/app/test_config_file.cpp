@@ -173,6 +173,18 @@ TEST_F(ConfigFileTest, EveryKeyIsCoveredAbove) {
     EXPECT_GE(n, 36);
 }
 
+// A TOML float reaches the option as text that reads back as the same double, whether 15
+// significant digits hold it or it needs 17 (0.1 + 0.2 written out).
+TEST_F(ConfigFileTest, FloatsKeepTheirValue) {
+    for (auto [text, want] : {std::pair{"0.1", 100ms}, std::pair{"2.5e-3", 2ms}, std::pair{"0.30000000000000004", 300ms},
+                              std::pair{"1e2", 100000ms}}) {
+        const auto file = write("f.conf", std::string("apn = \"a\"\nholdoff = ") + text + "\n");
+        auto p = parse({"--config", file});
+        ASSERT_EQ(p.line.command, CommandLine::Command::dial) << text << ": " << p.err;
+        EXPECT_EQ(p.line.dial.persist.holdoff, want) << text;
+    }
+}
+
 TEST_F(ConfigFileTest, CommandLineOverridesTheFile) {
     const auto file = write("a.conf", "apn = \"fromfile\"\nmtu = 1400\ndebug = true\nholdoff = 9\nauth = \"pap\"\n");
     auto p = parse({"--mtu", "1300", "--config", file, "--auth", "chap", "--holdoff", "3", "--apn", "cli"});
