@@ -27,6 +27,14 @@ constexpr auto kHardStop = std::chrono::milliseconds(2800);
 constexpr auto kIpUpTimeout = std::chrono::seconds(30);
 constexpr auto kIpDownTimeout = std::chrono::seconds(1);
 
+// Flow control from the TUN to the serial line: reading from the TUN stops while this much waits
+// for the tty and resumes once the tty has taken all but kLineLowWater of it. A pty or USB tty
+// takes 4-8 KiB per write(2), so 32 KiB keeps it busy across several writes, while an outgoing
+// flood the line cannot carry stays in the kernel's queue (txqueuelen), not in our heap: without
+// this both line buffers grew to 1.5 MiB each in bench/e2e.sh's upload.
+constexpr std::size_t kLineHighWater = 32 * 1024;
+constexpr std::size_t kLineLowWater = 8 * 1024;
+
 std::array<std::uint8_t, 8> id_bytes(std::uint64_t id) {
     std::array<std::uint8_t, 8> b{};
     for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(id >> (56 - 8 * i));
@@ -532,6 +540,14 @@ void Dialer::start_tun_reading() {
                 link::LinkEvents events;
                 link_->send_ip(protocol, packet, events);
                 handle_link(events);
+            }
+            // More waiting for the tty than it takes in a few writes: leave the rest in the
+            // kernel's queue until the line catches up (bounded memory under any flood).
+            if (line_ && tun_ && line_->pending() >= kLineHighWater && !tun_->reading_paused()) {
+                tun_->pause_reading();
+                line_->when_drained_to(kLineLowWater, [this] {
+                    if (tun_) tun_->resume_reading();
+                });
             }
         },
         [this](std::error_code ec) { log_.error("reading " + tun_->name() + " failed: " + ec.message()); },

@@ -20,6 +20,19 @@ void LineWriter::discard() {
     fill_.clear();
     busy_.clear();
     done_ = 0;
+    check_drained();
+}
+
+void LineWriter::when_drained_to(std::size_t octets, std::function<void()> handler) {
+    drained_mark_ = octets;
+    on_drained_ = std::move(handler);
+}
+
+void LineWriter::check_drained() {
+    if (!on_drained_ || pending() > drained_mark_) return;
+    auto handler = std::move(on_drained_);
+    on_drained_ = nullptr;
+    handler();
 }
 
 void LineWriter::flush() {
@@ -32,7 +45,10 @@ void LineWriter::flush() {
         if (done_ == busy_.size()) {
             busy_.clear();
             done_ = 0;
-            if (fill_.empty()) return;
+            if (fill_.empty()) {
+                check_drained();
+                return;
+            }
             // Whatever accumulated, possibly many frames, goes in one write.
             std::swap(fill_, busy_);
         }
@@ -48,6 +64,7 @@ void LineWriter::flush() {
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            check_drained();  // what the tty took so far may be enough
             ++stats_.full;
             waiting_ = true;
             stream_.async_wait(asio::posix::descriptor_base::wait_write, [this](std::error_code ec) {

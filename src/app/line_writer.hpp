@@ -43,11 +43,20 @@ public:
     void discard();
 
     bool idle() const { return fill_.empty() && done_ == busy_.size(); }
+    // Octets appended and not yet taken by the tty.
+    std::size_t pending() const { return fill_.size() + busy_.size() - done_; }
+    // Flow control for the producer (the TUN): `handler` runs once, from the first flush() or
+    // discard() that finds pending() at `octets` or below (so it must not call back into this
+    // writer; the TUN's resume_reading() only posts). A producer that stops at a high-water mark
+    // and resumes here keeps both buffers near that mark instead of growing with whatever the
+    // tty cannot take. Replaces an earlier request.
+    void when_drained_to(std::size_t octets, std::function<void()> handler);
     // When the tty last took octets (for the +++ guard time); the epoch if never.
     TimePoint last_write() const { return last_write_; }
     const Stats& stats() const { return stats_; }
 
 private:
+    void check_drained();
     asio::posix::stream_descriptor& stream_;
     ErrorHandler on_error_;
     // Double buffer: busy_ is being written (done_ octets of it are), fill_ collects the next
@@ -57,6 +66,8 @@ private:
     Bytes busy_;
     std::size_t done_ = 0;
     bool waiting_ = false;  // an async_wait for writability is pending
+    std::size_t drained_mark_ = 0;
+    std::function<void()> on_drained_;  // when_drained_to()
     TimePoint last_write_{};
     Stats stats_;
 };

@@ -9,6 +9,7 @@
 #include <asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace ec20ppp {
@@ -43,10 +44,13 @@ struct TunDevice::Reader {
     PacketHandler on_packet;
     ErrorHandler on_error;
     BatchEndHandler on_batch_end;
-    std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(max_packet_size);
+    // Not zero-filled (no std::vector): a 1500-octet MTU only ever touches its first pages.
+    std::unique_ptr<std::uint8_t[]> buffer{new std::uint8_t[max_packet_size]};
     // Cleared by stop_reading()/close(): completions still queued then return at once, without
     // touching the (possibly destroyed) device. The completion keeps this struct alive.
     bool active = true;
+    bool paused = false;  // pause_reading(): take no packets until resume_reading()
+    bool armed = false;   // a wait for readability is pending
 };
 
 TunDevice::TunDevice(asio::io_context& io, std::string_view name_hint, const std::string& clone_device)
@@ -143,10 +147,30 @@ void TunDevice::stop_reading() {
     stream_.cancel(ignored);
 }
 
+void TunDevice::pause_reading() {
+    if (reader_) reader_->paused = true;
+}
+
+bool TunDevice::reading_paused() const { return reader_ && reader_->paused; }
+
+void TunDevice::resume_reading() {
+    if (!reader_ || !reader_->paused) return;
+    reader_->paused = false;
+    if (reader_->armed) return;  // paused from outside the loop: the pending wait goes on
+    // Packets may have queued while paused, and readiness was already reported for them: read
+    // now (until EAGAIN, which arms the wait again) rather than wait for the next one.
+    asio::post(stream_.get_executor(), [this, r = reader_] {
+        if (r->active && !r->paused && !r->armed) on_readable({});
+    });
+}
+
 void TunDevice::arm() {
+    reader_->armed = true;
     stream_.async_wait(asio::posix::descriptor_base::wait_read,
                        [this, r = reader_](std::error_code ec) {
+                           r->armed = false;
                            if (!r->active) return;
+                           if (r->paused && !ec) return;  // resume_reading() reads on
                            on_readable(ec);
                        });
 }
@@ -172,13 +196,17 @@ void TunDevice::on_readable(std::error_code ec) {
     };
     int packets = 0;
     for (int i = 0; i < read_batch; ++i) {
-        const ssize_t n = ::read(fd(), r->buffer.data(), r->buffer.size());
+        const ssize_t n = ::read(fd(), r->buffer.get(), max_packet_size);
         if (n > 0) {
             ++packets;
             ++stats_.packets_in;
             stats_.bytes_in += static_cast<std::uint64_t>(n);
-            r->on_packet(ByteView(r->buffer.data(), static_cast<std::size_t>(n)));
+            r->on_packet(ByteView(r->buffer.get(), static_cast<std::size_t>(n)));
             if (!r->active) return;  // stopped, replaced or destroyed by the handler
+            if (r->paused) {
+                batch_end();  // resume_reading() goes on from here
+                return;
+            }
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -195,10 +223,10 @@ void TunDevice::on_readable(std::error_code ec) {
         fail(error);
         return;
     }
-    if (!batch_end()) return;
+    if (!batch_end() || r->paused) return;
     // Batch used up with packets still queued: continue after whatever else is runnable.
     asio::post(stream_.get_executor(), [this, r] {
-        if (r->active) on_readable({});
+        if (r->active && !r->paused) on_readable({});
     });
 }
 

@@ -79,6 +79,13 @@ public:
     void async_read_packets(PacketHandler on_packet, ErrorHandler on_error = {}, BatchEndHandler on_batch_end = {});
     // Stops the loop; no handler runs afterwards.
     void stop_reading();
+    // Flow control for a consumer that cannot keep up (the serial line): the loop stops taking
+    // packets after the current one (the batch still ends with on_batch_end) and waits, unarmed,
+    // until resume_reading(). Meanwhile packets queue in the kernel, which drops them past the
+    // interface's txqueuelen as a full NIC queue would — instead of our memory growing with them.
+    void pause_reading();
+    void resume_reading();
+    bool reading_paused() const;
 
     // One non-blocking read, outside the loop: the packet's size, or nullopt if none is queued.
     // Throws TunError on a real error.

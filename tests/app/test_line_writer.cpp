@@ -100,6 +100,49 @@ TEST(LineWriter, AFullLineLosesReordersAndRepeatsNothing) {
     EXPECT_EQ(line.stats().octets, expected.size());
 }
 
+TEST(LineWriter, TellsTheProducerOnceWhenTheTtyHasCaughtUp) {
+    // The dialer's flow control: it stops reading the TUN at a high-water mark and asks to be
+    // told when no more than `octets` wait; that comes once, from the loop, as the tty takes it.
+    asio::io_context io;
+    auto work = asio::make_work_guard(io);
+    Pipe pipe(4096);
+    asio::posix::stream_descriptor stream(io, pipe.write_fd);
+    LineWriter line(stream, [](std::error_code) { FAIL() << "no error expected"; });
+    Bytes expected, got;
+    for (std::uint32_t seq = 0; seq < 30; ++seq) {
+        append_frame(line.batch(), seq, 1400);
+        append_frame(expected, seq, 1400);
+    }
+    line.flush();
+    ASSERT_GT(line.pending(), 8192U);  // 42 KB into a 4 KB pipe
+    int calls = 0;
+    std::size_t pending_then = 0;
+    line.when_drained_to(8192, [&] {
+        ++calls;
+        pending_then = line.pending();
+    });
+    for (int i = 0; i < 1000 && !line.idle(); ++i) {
+        std::uint8_t buf[1024];
+        const ssize_t n = ::read(pipe.read_fd, buf, sizeof buf);
+        if (n > 0) got.insert(got.end(), buf, buf + n);
+        if (line.pending() > 8192) {
+            EXPECT_EQ(calls, 0) << "told while " << line.pending() << " octets wait";
+        }
+        io.run_for(std::chrono::milliseconds(1));
+    }
+    pipe.drain(got);
+    EXPECT_EQ(calls, 1);
+    EXPECT_LE(pending_then, 8192U);
+    EXPECT_GT(pending_then, 0U) << "told only when all was written: too late to keep the tty busy";
+    EXPECT_EQ(got, expected);
+    // A line that is discarded (hang-up) has nothing waiting: the producer is told too.
+    append_frame(line.batch(), 99, 20000);
+    int after_discard = 0;
+    line.when_drained_to(0, [&] { ++after_discard; });
+    line.discard();
+    EXPECT_EQ(after_discard, 1);
+}
+
 TEST(LineWriter, SteadyStateAllocatesNothingPerPacket) {
     asio::io_context io;
     auto work = asio::make_work_guard(io);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <gtest/gtest.h>
@@ -318,6 +319,42 @@ TEST(tun_device, the_batch_end_follows_each_wake_ups_packets) {
         NS_CHECK_EQ(empty_ends, 0);
         NS_CHECK_EQ(largest, 64);   // the batch limit, reached: the burst was read in batches
         NS_CHECK(ends >= 4 && ends <= 8);
+    });
+}
+
+TEST(tun_device, a_paused_loop_leaves_packets_in_the_kernel_until_resumed) {
+    // The dialer's flow control: while the serial line is backed up it pauses the loop, and
+    // nothing more is read (the packets wait in the kernel's queue) until it resumes; arrivals
+    // during the pause do not restart it, and a resume reads on without a new readiness edge.
+    RUN_IN_FRESH_NETNS([] {
+        asio::io_context io;
+        Netlink nl;
+        auto work = asio::make_work_guard(io);  // a paused loop leaves the context without work
+        auto tun = configured_tun(io, nl);
+        send_udp_to_peer(100);
+        int udp = 0, ends = 0;
+        tun->async_read_packets(
+            [&](ByteView p) {
+                if (is_udp(p) && ++udp == 10) tun->pause_reading();
+            },
+            {}, [&] { ++ends; });
+        io.run_for(std::chrono::milliseconds(300));
+        NS_CHECK_EQ(udp, 10);
+        NS_CHECK_EQ(ends, 1);  // the paused batch still ended (the dialer flushes there)
+        NS_CHECK(tun->reading_paused());
+        send_udp_to_peer(50);  // new arrivals while paused
+        io.run_for(std::chrono::milliseconds(300));
+        NS_CHECK_EQ(udp, 10);
+        tun->resume_reading();
+        NS_CHECK(!tun->reading_paused());
+        for (int i = 0; i < 50 && udp < 150; ++i) io.run_for(std::chrono::milliseconds(20));
+        NS_CHECK_EQ(udp, 150);
+        // Paused from outside the loop (its wait pending) and resumed: still reads on.
+        tun->pause_reading();
+        tun->resume_reading();
+        send_udp_to_peer(5);
+        for (int i = 0; i < 50 && udp < 155; ++i) io.run_for(std::chrono::milliseconds(20));
+        NS_CHECK_EQ(udp, 155);
     });
 }
 
