@@ -18,12 +18,14 @@
 #include <cstring>
 #include <toml++/toml.h>
 
+#include "posix/regular_file.hpp"
+
 namespace ec20ppp::app {
 
 namespace {
 
 // A config file is a few hundred bytes; anything much larger is the wrong file.
-constexpr off_t kMaxConfigSize = 1 << 20;
+constexpr std::size_t kMaxConfigSize = 1 << 20;
 
 // The options a file cannot set: --config itself (no includes) and --help.
 bool settable(const CLI::Option* o) {
@@ -139,32 +141,19 @@ std::optional<std::string> apply_config_file(CLI::App& dial, const std::filesyst
         return "--config " + file + ": cannot open it (" + std::strerror(e) + ")" +
                (e == EACCES ? "; run as the user that owns it (root) or fix its permissions" : "");
     }
-    struct stat st {};
-    std::string text;
-    std::optional<std::string> problem;
-    if (::fstat(fd, &st) != 0) {
-        problem = "--config " + file + ": " + std::strerror(errno);
-    } else if (!S_ISREG(st.st_mode)) {
-        problem = "--config " + file + ": not a regular file";
-    } else if (st.st_size > kMaxConfigSize) {
-        problem = "--config " + file + ": " + std::to_string(st.st_size) + " bytes is too big for a config file (1 MiB at most)";
-    } else {
-        text.resize(static_cast<std::size_t>(st.st_size));
-        std::size_t done = 0;
-        while (done < text.size()) {
-            ssize_t n = ::read(fd, text.data() + done, text.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                problem = "--config " + file + ": read failed (" + std::strerror(errno) + ")";
-                break;
-            }
-            if (n == 0) break;
-            done += static_cast<std::size_t>(n);
-        }
-        text.resize(done);
-    }
+    posix::RegularFileRead read = posix::read_regular_file(fd, kMaxConfigSize);
     ::close(fd);
-    if (problem) return problem;
+    switch (read.outcome) {
+        case posix::RegularFileRead::Outcome::ok: break;
+        case posix::RegularFileRead::Outcome::not_regular: return "--config " + file + ": not a regular file";
+        case posix::RegularFileRead::Outcome::too_big:
+            return "--config " + file + ": " + std::to_string(std::max<off_t>(read.status.st_size, kMaxConfigSize + 1)) +
+                   " bytes or more is too big for a config file (1 MiB at most)";
+        case posix::RegularFileRead::Outcome::failed:
+            return "--config " + file + ": read failed (" + std::strerror(read.error) + ")";
+    }
+    const struct stat& st = read.status;
+    std::string text = std::move(read.content);
 
     // toml++ 3.3 (Debian 12) reaches __builtin_unreachable() on some non-ASCII characters where
     // it expects whitespace (is_non_ascii_horizontal_whitespace, found by fuzz/config_file):

@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "netconf/net_config.hpp"
+#include "posix/regular_file.hpp"
 #include "netconf/resolv_conf.hpp"
 #include "serial/uucp_lock.hpp"
 
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kUndoSuffix = ".undo";
 constexpr std::string_view kTempMarker = ".tmp-";
 // A record holds a few steps and one resolv.conf twice; anything much larger is not ours.
-constexpr off_t kMaxRecordSize = 1 << 20;
+constexpr std::size_t kMaxRecordSize = 1 << 20;
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
@@ -228,30 +229,16 @@ std::optional<std::string> StateDir::read(const std::string& name) const {
         if (err == ELOOP) cannot((path_ / name).string() + " is a symlink, not a record ec20ppp wrote: remove it");
         cannot("cannot read " + (path_ / name).string() + ": " + errno_text(err));
     }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxRecordSize) {
-        ::close(fd);
-        cannot((path_ / name).string() + " is not a record ec20ppp wrote (not a small regular file): remove it");
-    }
-    std::string content;
-    char buf[4096];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n > 0) {
-            content.append(buf, static_cast<std::size_t>(n));
-            if (content.size() > static_cast<std::size_t>(kMaxRecordSize)) break;
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int err = errno;
-            ::close(fd);
-            cannot("cannot read " + (path_ / name).string() + ": " + errno_text(err));
-        }
-        break;
-    }
+    posix::RegularFileRead file = posix::read_regular_file(fd, kMaxRecordSize);
     ::close(fd);
-    return content;
+    switch (file.outcome) {
+        case posix::RegularFileRead::Outcome::ok: return std::move(file.content);
+        case posix::RegularFileRead::Outcome::not_regular:
+        case posix::RegularFileRead::Outcome::too_big:
+            cannot((path_ / name).string() + " is not a record ec20ppp wrote (not a small regular file): remove it");
+        case posix::RegularFileRead::Outcome::failed: break;
+    }
+    cannot("cannot read " + (path_ / name).string() + ": " + errno_text(file.error));
 }
 
 std::vector<std::string> StateDir::entries() const {

@@ -10,10 +10,15 @@
 #include <iostream>
 #include <system_error>
 
+#include "posix/regular_file.hpp"
+
 namespace ec20ppp {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A resolv.conf is a few hundred octets; past this something else is in its place.
+constexpr std::size_t kMaxResolvConfSize = 1 << 20;
 using Before = ResolvConfBackup::Before;
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
@@ -162,27 +167,17 @@ Current inspect(const fs::path& path) {
     // blocks forever (O_NONBLOCK), and refused below.
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) io_fail("read " + path.string(), path, errno);
-    struct stat opened {};
-    if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
-        ::close(fd);
-        throw ResolvConfError(path.string() + " changed while ec20ppp read it (it is no longer a regular file) — check it and try again");
-    }
-    char buf[4096];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n > 0) {
-            cur.content.append(buf, static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int err = errno;
-            ::close(fd);
-            io_fail("read " + path.string(), path, err);
-        }
-        break;
-    }
+    posix::RegularFileRead file = posix::read_regular_file(fd, kMaxResolvConfSize);
     ::close(fd);
+    switch (file.outcome) {
+        case posix::RegularFileRead::Outcome::ok: break;
+        case posix::RegularFileRead::Outcome::not_regular:
+            throw ResolvConfError(path.string() + " changed while ec20ppp read it (it is no longer a regular file) — check it and try again");
+        case posix::RegularFileRead::Outcome::too_big:
+            throw ResolvConfError(path.string() + " is over 1 MiB, too big to be a resolver configuration — check what wrote it");
+        case posix::RegularFileRead::Outcome::failed: io_fail("read " + path.string(), path, file.error);
+    }
+    cur.content = std::move(file.content);
     return cur;
 }
 

@@ -19,6 +19,8 @@
 #include <system_error>
 #include <thread>
 
+#include "posix/regular_file.hpp"
+
 namespace ec20ppp {
 namespace {
 
@@ -64,25 +66,10 @@ std::optional<std::string> read_small_file(const std::filesystem::path& path) {
         if (errno == ENOENT) return std::nullopt;
         return std::string{};  // unreadable counts as garbage
     }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return std::string{};
-    }
-    std::string content;
-    char buf[128];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n > 0) {
-            content.append(buf, static_cast<std::size_t>(n));
-            if (content.size() > 4096) break;  // a lock file is 11 bytes; don't read a novel
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        break;
-    }
+    // A lock file is 11 octets: one of more than 4 KiB is not worth reading, and garbage.
+    posix::RegularFileRead file = posix::read_regular_file(fd, 4096);
     ::close(fd);
-    return content;
+    return std::move(file.content);  // empty (garbage) unless it was read whole
 }
 
 // Lock files this process holds. A lock naming our own pid that is not in here was left by an
