@@ -178,22 +178,11 @@ void NetConfig::add_address(const InterfaceAddress& address) {
 }
 
 void NetConfig::add_ipv4_address(unsigned ifindex, const IpAddress& local, const IpAddress& peer) {
-    InterfaceAddress a;
-    a.ifindex = ifindex;
-    a.local = local;
-    a.peer = peer;
-    a.prefix_len = 32;
-    add_address(a);
+    add_address(InterfaceAddress::ipv4_point_to_point(ifindex, local, peer));
 }
 
 void NetConfig::add_ipv6_link_local(unsigned ifindex, const IpAddress& local, const std::optional<IpAddress>& peer) {
-    netlink_.add_ipv6_link_local(ifindex, local, peer);
-    InterfaceAddress a;
-    a.ifindex = ifindex;
-    a.local = local;
-    a.peer = peer;
-    a.prefix_len = peer ? 128 : 64;
-    steps_.push_back(undo::DeleteAddress{a, Netlink::ifname(ifindex)});
+    add_address(InterfaceAddress::ipv6_link_local(ifindex, local, peer));
 }
 
 void NetConfig::add_route(const Route& route) {

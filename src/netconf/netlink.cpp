@@ -26,6 +26,36 @@ constexpr std::size_t request_buffer_size = 8192;
 // default route we must restore later; ask again a few times.
 constexpr int dump_attempts = 3;
 
+// One rtnetlink request being built (RFC 3549 §2.3.2: a netlink header, the family's header,
+// then attributes; libmnl lays them out in the buffer).
+class Request {
+public:
+    Request(std::uint16_t type, std::uint16_t flags) : buffer_(request_buffer_size) {
+        header_ = mnl_nlmsg_put_header(buffer_.data());
+        header_->nlmsg_type = type;
+        header_->nlmsg_flags = flags;
+    }
+    nlmsghdr* header() const { return header_; }
+    // The family's header (ifinfomsg, ifaddrmsg, rtmsg) right after the netlink one, zeroed.
+    template <typename FamilyHeader>
+    FamilyHeader& family_header() {
+        return *static_cast<FamilyHeader*>(mnl_nlmsg_put_extra_header(header_, sizeof(FamilyHeader)));
+    }
+
+private:
+    std::vector<char> buffer_;
+    nlmsghdr* header_;
+};
+
+// A request about interface `index` (RTM_GETLINK, RTM_NEWLINK).
+Request link_request(std::uint16_t type, unsigned index) {
+    Request request(type, NLM_F_REQUEST | NLM_F_ACK);
+    auto& ifi = request.family_header<ifinfomsg>();
+    ifi.ifi_family = AF_UNSPEC;
+    ifi.ifi_index = static_cast<int>(index);
+    return request;
+}
+
 // What to tell the operator for errors that mean the same whatever the request was.
 std::string generic_hint(int err) {
     switch (err) {
@@ -337,13 +367,8 @@ bool Netlink::transact(nlmsghdr* request, const std::function<void(const nlmsghd
 }
 
 LinkInfo Netlink::link(unsigned index) {
-    std::vector<char> buf(request_buffer_size);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_GETLINK;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = static_cast<int>(index);
+    Request request = link_request(RTM_GETLINK, index);
+    nlmsghdr* nlh = request.header();
 
     LinkInfo info;
     bool found = false;
@@ -381,13 +406,8 @@ LinkInfo Netlink::link(unsigned index) {
 }
 
 void Netlink::set_mtu(unsigned index, unsigned mtu) {
-    std::vector<char> buf(request_buffer_size);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_NEWLINK;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = static_cast<int>(index);
+    Request request = link_request(RTM_NEWLINK, index);
+    nlmsghdr* nlh = request.header();
     mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
     transact(nlh, {}, [&](int err) {
         return "cannot set the MTU of " + label(index) + " to " + std::to_string(mtu) + ": " + errno_text(err) +
@@ -399,13 +419,9 @@ void Netlink::set_mtu(unsigned index, unsigned mtu) {
 }
 
 void Netlink::set_link_up(unsigned index, bool up) {
-    std::vector<char> buf(request_buffer_size);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_NEWLINK;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = static_cast<int>(index);
+    Request request = link_request(RTM_NEWLINK, index);
+    nlmsghdr* nlh = request.header();
+    auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
     // ifi_change selects which flag bits to touch; leave all others (e.g. NOARP) alone.
     ifi->ifi_flags = up ? IFF_UP : 0;
     ifi->ifi_change = IFF_UP;
@@ -436,10 +452,8 @@ void Netlink::add_address(const InterfaceAddress& a) {
     const std::string op = "add address " + a.to_string() + " to " + label(a.ifindex);
     if (a.local.empty()) throw NetlinkError("cannot " + op + ": no local address given — this is a bug in the caller", 0);
     if (a.peer) check_family(*a.peer, a.local.family, op);
-    std::vector<char> buf(request_buffer_size);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_NEWADDR;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    Request request(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+    nlmsghdr* nlh = request.header();
     address_request(nlh, a);
     transact(nlh, {}, [&](int err) {
         std::string hint;
@@ -457,30 +471,37 @@ void Netlink::add_address(const InterfaceAddress& a) {
     });
 }
 
-void Netlink::add_ipv4_address(unsigned index, const IpAddress& local, const IpAddress& peer) {
+InterfaceAddress InterfaceAddress::ipv4_point_to_point(unsigned ifindex, const IpAddress& local, const IpAddress& peer) {
     InterfaceAddress a;
-    a.ifindex = index;
+    a.ifindex = ifindex;
     a.local = local;
     a.peer = peer;
     a.prefix_len = 32;
-    add_address(a);
+    return a;
 }
 
-void Netlink::add_ipv6_link_local(unsigned index, const IpAddress& local, const std::optional<IpAddress>& peer) {
+InterfaceAddress InterfaceAddress::ipv6_link_local(unsigned ifindex, const IpAddress& local,
+                                                   const std::optional<IpAddress>& peer) {
     InterfaceAddress a;
-    a.ifindex = index;
+    a.ifindex = ifindex;
     a.local = local;
     a.peer = peer;
     a.prefix_len = peer ? 128 : 64;
     a.flags = IFA_F_NODAD;
-    add_address(a);
+    return a;
+}
+
+void Netlink::add_ipv4_address(unsigned index, const IpAddress& local, const IpAddress& peer) {
+    add_address(InterfaceAddress::ipv4_point_to_point(index, local, peer));
+}
+
+void Netlink::add_ipv6_link_local(unsigned index, const IpAddress& local, const std::optional<IpAddress>& peer) {
+    add_address(InterfaceAddress::ipv6_link_local(index, local, peer));
 }
 
 void Netlink::delete_address(const InterfaceAddress& a) {
-    std::vector<char> buf(request_buffer_size);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_DELADDR;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    Request request(RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK);
+    nlmsghdr* nlh = request.header();
     address_request(nlh, a);
     transact(nlh, {}, [&](int err) {
         return "cannot remove address " + a.to_string() + " from " + label(a.ifindex) + ": " + errno_text(err) +
@@ -491,12 +512,9 @@ void Netlink::delete_address(const InterfaceAddress& a) {
 }
 
 std::vector<InterfaceAddress> Netlink::addresses(int family, unsigned index) {
-    std::vector<char> buf(request_buffer_size);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_GETADDR;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
-    ifa->ifa_family = static_cast<std::uint8_t>(family);
+    Request request(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
+    nlmsghdr* nlh = request.header();
+    request.family_header<ifaddrmsg>().ifa_family = static_cast<std::uint8_t>(family);
 
     struct Parsed {
         int family;
@@ -556,11 +574,9 @@ void Netlink::route_request(const Route& r, std::uint16_t type, std::uint16_t fl
                            "set that route up by hand",
                            0);
     }
-    std::vector<char> buf(request_buffer_size);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
-    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+    Request request(type, static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags));
+    nlmsghdr* nlh = request.header();
+    auto* rtm = &request.family_header<rtmsg>();
     rtm->rtm_family = static_cast<std::uint8_t>(r.family);
     rtm->rtm_dst_len = static_cast<std::uint8_t>(r.dst_len);
     rtm->rtm_tos = r.tos;
@@ -606,12 +622,9 @@ void Netlink::replace_route(const Route& r) {
 void Netlink::delete_route(const Route& r) { route_request(r, RTM_DELROUTE, 0, "delete route " + r.to_string()); }
 
 std::vector<Route> Netlink::routes(int family, std::uint32_t table) {
-    std::vector<char> buf(request_buffer_size);
-    nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-    nlh->nlmsg_type = RTM_GETROUTE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
-    rtm->rtm_family = static_cast<std::uint8_t>(family);
+    Request request(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP);
+    nlmsghdr* nlh = request.header();
+    request.family_header<rtmsg>().rtm_family = static_cast<std::uint8_t>(family);
 
     std::vector<Route> out;
     for (int attempt = 0; attempt < dump_attempts; ++attempt) {

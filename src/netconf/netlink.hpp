@@ -77,6 +77,14 @@ struct InterfaceAddress {
     unsigned prefix_len = 32;
     std::uint32_t flags = 0;  // IFA_F_*: IFA_F_NODAD for addresses that need no DAD
     std::string to_string() const;  // "10.0.0.1 peer 10.0.0.2/32" (ip-addr syntax)
+
+    // What IPCP gives (RFC 1332): our address with the peer's as the other end of a /32.
+    static InterfaceAddress ipv4_point_to_point(unsigned ifindex, const IpAddress& local, const IpAddress& peer);
+    // What IPV6CP gives (RFC 5072 §5): fe80::<our interface identifier>, /128 towards the peer's
+    // link-local address when known, else /64; no duplicate address detection (the identifiers
+    // were negotiated unique).
+    static InterfaceAddress ipv6_link_local(unsigned ifindex, const IpAddress& local,
+                                            const std::optional<IpAddress>& peer);
 };
 
 struct Route {
