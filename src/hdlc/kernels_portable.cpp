@@ -1,8 +1,10 @@
 // The portable path: plain C++ for any CPU (what an ARMv7 board without NEON or CLMUL runs).
 // CRC by slicing-by-16 tables; escape scanning 8 octets at a time in a 64-bit word (SWAR): clean
 // words are copied whole, words whose every octet is escaped (the worst case) are interleaved with
-// 0x7d (encode) or have their odd octets packed out (decode) in the register, and only mixed words
-// go octet by octet.
+// 0x7d (encode) or have their odd octets packed out (decode) in the register, and mixed words go
+// octet by octet without a branch per octet (each octet's output position from a prefix sum of
+// the word's escape mask); decode leaves words with a flag, a control character, an escape at the
+// word's end or after another escape to the octet state machine.
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -17,6 +19,11 @@ constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
 constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
 constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
 
+// High bit of each octet set where the octet equals c (exact: no carries between octets).
+inline std::uint64_t swar_eq(std::uint64_t x, std::uint8_t c) {
+    const std::uint64_t y = x ^ (kOnes * c);
+    return ~(((y & kLow7) + kLow7) | y) & kHigh;
+}
 // High bit of each octet set where the octet is < 0x20 (exact).
 inline std::uint64_t swar_lt20(std::uint64_t x) { return ~(((x & kLow7) + kOnes * (0x80 - 0x20)) | x) & kHigh; }
 
@@ -92,7 +99,23 @@ std::uint8_t* escape_words(const std::uint8_t* src, std::size_t n, std::uint8_t*
             store64le(dst + 8, interleave_escapes(static_cast<std::uint32_t>(y >> 32)));
             dst += 16;
         } else {
-            dst = escape_scalar(src + i, 8, dst, accm);
+            // Mixed: octet by octet, without a branch on any octet (random payloads under ACCM
+            // 0xffffffff hold a control character in one octet of eight, and the octet loop's
+            // branch on it mispredicted): each writes its first output octet (itself, or 0x7d)
+            // and its second (X ^ 0x20, overwritten by the next octet unless escaped) at
+            // k + (escapes before it), a prefix sum over the octets by one multiplication (each
+            // sum is at most 8), so no store waits for another.
+            const std::uint64_t ones = special >> 7;
+            const std::uint64_t sums = ones * kOnes;
+            const std::uint64_t at = 0x0706050403020100ULL + (sums << 8);
+            const std::uint64_t first = (x & ~(ones * 0xff)) | (kOnes * 0x7d & (ones * 0xff));
+            const std::uint64_t second = x ^ (kOnes * 0x20);
+            for (unsigned k = 0; k < 64; k += 8) {
+                const std::size_t pos = (at >> k) & 0xff;
+                dst[pos] = static_cast<std::uint8_t>(first >> k);
+                dst[pos + 1] = static_cast<std::uint8_t>(second >> k);
+            }
+            dst += 8 + (sums >> 56);
         }
     }
     return escape_scalar(src + i, n - i, dst, accm);
@@ -126,6 +149,22 @@ std::size_t unescape_portable(const std::uint8_t* src, std::size_t n, std::uint8
             store64le(dst + o, pack_even_octets((x >> 8) ^ (kOnes * 0x20)));
             i += 8;
             o += 4;
+            continue;
+        }
+        const std::uint64_t esc = swar_eq(x, 0x7d);
+        if (esc == special && (esc & ((esc << 8) | kHigh << 56)) == 0) {
+            // Data and "7d X" pairs only, the last octet not an escape (no flag, no control
+            // character, no escape after an escape): X is XORed with 0x20 (RFC 1662 §4.2) and
+            // the escapes dropped. Octet k goes to o + (data octets before it), a prefix sum over
+            // the octets by one multiplication: no branch on any octet (random data under ACCM
+            // 0xffffffff has an escape in one octet of nine) and no store waiting for another.
+            // An escape is stored too, where the next data octet overwrites it.
+            const std::uint64_t y = x ^ ((esc << 8) >> 2);
+            const std::uint64_t sums = ((~esc >> 7) & kOnes) * kOnes;
+            const std::uint64_t at = sums << 8;
+            for (unsigned k = 0; k < 64; k += 8) dst[o + ((at >> k) & 0xff)] = static_cast<std::uint8_t>(y >> k);
+            o += sums >> 56;
+            i += 8;
             continue;
         }
         // Octet by octet through this word (one more octet so an escape at its end can pair).
