@@ -33,7 +33,7 @@ def main():
                 subprocess.run([binary, f"--benchmark_filter={args.filter}", "--benchmark_min_time=0.03",
                                 "--benchmark_repetitions=5", "--benchmark_enable_random_interleaving=true",
                                 "--benchmark_format=json", f"--benchmark_out={out}"],
-                               stdout=subprocess.DEVNULL, check=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
                 with open(out) as f:
                     for bm in json.load(f)["benchmarks"]:
                         if bm.get("run_type") == "iteration" and "bytes_per_second" in bm:
