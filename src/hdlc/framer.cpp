@@ -7,6 +7,7 @@
 #include <array>
 
 #include "common/packet.hpp"
+#include "hdlc/crc_tables.hpp"
 #include "hdlc/framer.hpp"
 #include "hdlc/kernels.hpp"
 
@@ -16,6 +17,21 @@ namespace {
 // LCP Codes 1..7: Configure-Request/Ack/Nak/Reject, Terminate-Request/Ack, Code-Reject.
 constexpr std::uint8_t kLcpFirstLinkCode = 1;
 constexpr std::uint8_t kLcpLastLinkCode = 7;
+
+// The FCS register after the header octets, taken from `octets` (octet k in bits 8k..8k+7)
+// rather than from memory: read back from the array just filled octet by octet, four of them in
+// one load could not be forwarded from those stores and would wait for them to reach the cache.
+// Same tables as the portable kernels; the result does not depend on the path.
+template <typename T>
+T fcs_of_header(T fcs, std::uint32_t octets, std::size_t n, const detail::SliceTables<T>& t) {
+    if (n == 4) {
+        const std::uint32_t a = octets ^ fcs;
+        // Four octets consume the whole register (at most 32 bits), as in crc_slice16's 4-step.
+        return static_cast<T>(t[3][a & 0xff] ^ t[2][(a >> 8) & 0xff] ^ t[1][(a >> 16) & 0xff] ^ t[0][a >> 24]);
+    }
+    for (std::size_t k = 0; k < n; ++k, octets >>= 8) fcs = static_cast<T>((fcs >> 8) ^ t[0][(fcs ^ octets) & 0xff]);
+    return fcs;
+}
 
 }  // namespace
 
@@ -34,12 +50,17 @@ void encode_frame(const TxConfig& cfg, std::uint16_t protocol, ByteView info, By
 
     std::array<std::uint8_t, 4> header{};
     std::size_t header_len = 0;
+    std::uint32_t header_octets = 0;  // the same octets, first in the low bits
+    const auto add = [&](std::uint8_t octet) {
+        header_octets |= std::uint32_t{octet} << (8 * header_len);
+        header[header_len++] = octet;
+    };
     if (!acfc) {
-        header[header_len++] = kAllStations;
-        header[header_len++] = kUi;
+        add(kAllStations);
+        add(kUi);
     }
-    if (!pfc) header[header_len++] = static_cast<std::uint8_t>(protocol >> 8);
-    header[header_len++] = static_cast<std::uint8_t>(protocol);
+    if (!pfc) add(static_cast<std::uint8_t>(protocol >> 8));
+    add(static_cast<std::uint8_t>(protocol));
     const ByteView head{header.data(), header_len};
 
     // The FCS covers address, control, protocol and information before escaping (§3.1) and is
@@ -47,12 +68,13 @@ void encode_frame(const TxConfig& cfg, std::uint16_t protocol, ByteView info, By
     std::array<std::uint8_t, 4> trailer{};
     std::size_t trailer_len = 0;
     if (cfg.fcs == FcsKind::fcs32) {
-        const std::uint32_t fcs = ~fcs32(fcs32(kFcs32Init, head), info);
+        const std::uint32_t fcs = ~fcs32(fcs_of_header(kFcs32Init, header_octets, header_len, detail::kSlice32), info);
         for (int shift = 0; shift < 32; shift += 8) {
             trailer[trailer_len++] = static_cast<std::uint8_t>(fcs >> shift);
         }
     } else {
-        const auto fcs = static_cast<std::uint16_t>(~fcs16(fcs16(kFcs16Init, head), info));
+        const auto fcs =
+            static_cast<std::uint16_t>(~fcs16(fcs_of_header(kFcs16Init, header_octets, header_len, detail::kSlice16), info));
         trailer[trailer_len++] = static_cast<std::uint8_t>(fcs);
         trailer[trailer_len++] = static_cast<std::uint8_t>(fcs >> 8);
     }

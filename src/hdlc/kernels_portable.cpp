@@ -1,6 +1,10 @@
-// The portable path: plain C++ for any CPU (what an ARMv7 board without CLMUL runs).
-// CRC by slicing-by-16 tables; escape scanning 8 octets at a time in a 64-bit word (SWAR), with
-// clean words copied whole and the octet-by-octet loop only for words that need it.
+// The portable path: plain C++ for any CPU (what an ARMv7 board without NEON or CLMUL runs).
+// CRC by slicing-by-16 tables; escape scanning 8 octets at a time in a 64-bit word (SWAR): clean
+// words are copied whole, words whose every octet is escaped (the worst case) are interleaved with
+// 0x7d (encode) or have their odd octets packed out (decode) in the register, and mixed words go
+// octet by octet without a branch per octet (each octet's output position from a prefix sum of
+// the word's escape mask); decode leaves words with a flag, a control character, an escape at the
+// word's end or after another escape to the octet state machine.
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -23,12 +27,25 @@ inline std::uint64_t swar_eq(std::uint64_t x, std::uint8_t c) {
 // High bit of each octet set where the octet is < 0x20 (exact).
 inline std::uint64_t swar_lt20(std::uint64_t x) { return ~(((x & kLow7) + kOnes * (0x80 - 0x20)) | x) & kHigh; }
 
-// Octets that may need attention: 0x7d, 0x7e, and (when any ACCM bit is set) every control
-// character; the exact ACCM test is left to the octet loop.
-inline std::uint64_t swar_special(std::uint64_t x, bool controls) {
-    std::uint64_t m = swar_eq(x, 0x7d) | swar_eq(x, 0x7e);
-    if (controls) m |= swar_lt20(x);
-    return m;
+inline void store64le(std::uint8_t* p, std::uint64_t v) noexcept {
+    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+    std::memcpy(p, &v, sizeof v);
+}
+
+// Octets 0..3 of v spread to the odd octets of a 64-bit word, 0x7d in the even ones: four
+// "7d X" pairs (RFC 1662 §4.2), little-endian.
+inline std::uint64_t interleave_escapes(std::uint32_t v) {
+    std::uint64_t t = v;
+    t = (t | (t << 16)) & 0x0000ffff0000ffffULL;
+    t = (t | (t << 8)) & 0x00ff00ff00ff00ffULL;
+    return (t << 8) | 0x007d007d007d007dULL;
+}
+
+// The even octets of v (0, 2, 4, 6) packed into 32 bits.
+inline std::uint32_t pack_even_octets(std::uint64_t v) {
+    std::uint64_t t = v & 0x00ff00ff00ff00ffULL;
+    t = (t | (t >> 8)) & 0x0000ffff0000ffffULL;
+    return static_cast<std::uint32_t>(t | (t >> 16));
 }
 
 std::uint16_t fcs16_portable(std::uint16_t fcs, const std::uint8_t* p, std::size_t n) noexcept {
@@ -38,20 +55,76 @@ std::uint32_t fcs32_portable(std::uint32_t fcs, const std::uint8_t* p, std::size
     return crc_slice16(fcs, p, n, kSlice32);
 }
 
-std::uint8_t* escape_portable(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::uint32_t accm) noexcept {
-    const bool controls = accm != 0;
+enum class Controls { none, all, some };  // which control characters the ACCM flags
+
+// High bit of each octet set where the octet is 0x7d or 0x7e (with `controls`: or < 0x20), in
+// one pass: t = the low 7 bits, t + 3 reaches 0x80 from 0x7d on, t + 1 from 0x7f on, t + 0x60
+// from 0x20 on (no carry leaves an octet), and octets >= 0x80 are none of these.
+inline std::uint64_t swar_special(std::uint64_t x, bool controls) {
+    const std::uint64_t t = x & kLow7;
+    std::uint64_t m = (t + kOnes * 3) & ~(t + kOnes);
+    if (controls) m |= ~(t + kOnes * 0x60);
+    return m & ~x & kHigh;
+}
+
+// SWAR mask of the octets of x (at src) to escape under accm: 0x7d, 0x7e and flagged controls.
+template <Controls kCtl>
+inline std::uint64_t tx_mask(std::uint64_t x, const std::uint8_t* src, std::uint32_t accm) {
+    std::uint64_t m = swar_special(x, kCtl == Controls::all);
+    if constexpr (kCtl == Controls::some) {
+        // A sparse ACCM (e.g. only XON/XOFF): test the candidates' ACCM bits one by one.
+        std::uint64_t ctl = swar_lt20(x);
+        for (std::uint64_t c = ctl; c != 0; c &= c - 1) {
+            const unsigned k = static_cast<unsigned>(std::countr_zero(c)) / 8;
+            if (((accm >> src[k]) & 1U) == 0) ctl &= ~(std::uint64_t{0x80} << (8 * k));
+        }
+        m |= ctl;
+    }
+    return m;
+}
+
+template <Controls kCtl>
+std::uint8_t* escape_words(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::uint32_t accm) noexcept {
     std::size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        std::uint64_t x;
-        std::memcpy(&x, src + i, 8);
-        if (swar_special(x, controls) == 0) {
-            std::memcpy(dst, &x, 8);
+        const std::uint64_t x = load64le(src + i);
+        const std::uint64_t special = tx_mask<kCtl>(x, src + i, accm);
+        if (special == 0) {
+            store64le(dst, x);
             dst += 8;
+        } else if (special == kHigh) {
+            // Every octet escaped (a worst-case payload): eight "7d X^20" pairs (RFC 1662 §4.2).
+            const std::uint64_t y = x ^ (kOnes * 0x20);
+            store64le(dst, interleave_escapes(static_cast<std::uint32_t>(y)));
+            store64le(dst + 8, interleave_escapes(static_cast<std::uint32_t>(y >> 32)));
+            dst += 16;
         } else {
-            dst = escape_scalar(src + i, 8, dst, accm);
+            // Mixed: octet by octet, without a branch on any octet (random payloads under ACCM
+            // 0xffffffff hold a control character in one octet of eight, and the octet loop's
+            // branch on it mispredicted): each writes its first output octet (itself, or 0x7d)
+            // and its second (X ^ 0x20, overwritten by the next octet unless escaped) at
+            // k + (escapes before it), a prefix sum over the octets by one multiplication (each
+            // sum is at most 8), so no store waits for another.
+            const std::uint64_t ones = special >> 7;
+            const std::uint64_t sums = ones * kOnes;
+            const std::uint64_t at = 0x0706050403020100ULL + (sums << 8);
+            const std::uint64_t first = (x & ~(ones * 0xff)) | (kOnes * 0x7d & (ones * 0xff));
+            const std::uint64_t second = x ^ (kOnes * 0x20);
+            for (unsigned k = 0; k < 64; k += 8) {
+                const std::size_t pos = (at >> k) & 0xff;
+                dst[pos] = static_cast<std::uint8_t>(first >> k);
+                dst[pos + 1] = static_cast<std::uint8_t>(second >> k);
+            }
+            dst += 8 + (sums >> 56);
         }
     }
     return escape_scalar(src + i, n - i, dst, accm);
+}
+
+std::uint8_t* escape_portable(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::uint32_t accm) noexcept {
+    if (accm == 0) return escape_words<Controls::none>(src, n, dst, accm);
+    if (accm == 0xffffffffU) return escape_words<Controls::all>(src, n, dst, accm);
+    return escape_words<Controls::some>(src, n, dst, accm);
 }
 
 std::size_t unescape_portable(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::size_t room,
@@ -59,22 +132,39 @@ std::size_t unescape_portable(const std::uint8_t* src, std::size_t n, std::uint8
     const bool controls = accm != 0;
     std::size_t i = 0, o = 0;
     while (n - i >= 8 && room - o >= 8) {
-        std::uint64_t x;
-        std::memcpy(&x, src + i, 8);
+        const std::uint64_t x = load64le(src + i);
         const std::uint64_t special = swar_special(x, controls);
         if (special == 0) {
-            std::memcpy(dst + o, &x, 8);
+            store64le(dst + o, x);
             i += 8;
             o += 8;
             continue;
         }
-        // Every octet of the word escaped (7d X 7d X ...), the receive side of a worst case.
-        constexpr std::uint64_t kEvenOctets =
-            std::endian::native == std::endian::little ? 0x0080008000800080ULL : 0x8000800080008000ULL;
-        if (special == kEvenOctets && swar_eq(x, 0x7d) == kEvenOctets) {
-            for (std::size_t k = 0; k < 4; ++k) dst[o + k] = static_cast<std::uint8_t>(src[i + 2 * k + 1] ^ 0x20);
+        // Every octet of the word escaped (7d X 7d X ...), the receive side of a worst case: the
+        // odd octets, XORed with 0x20 (RFC 1662 §4.2). The octet loop below realigns words to
+        // start at an escape.
+        constexpr std::uint64_t kEvenOctets = 0x0080008000800080ULL;
+        constexpr std::uint64_t kEvenMask = 0x00ff00ff00ff00ffULL;
+        if (special == kEvenOctets && (x & kEvenMask) == 0x007d007d007d007dULL) {
+            store64le(dst + o, pack_even_octets((x >> 8) ^ (kOnes * 0x20)));
             i += 8;
             o += 4;
+            continue;
+        }
+        const std::uint64_t esc = swar_eq(x, 0x7d);
+        if (esc == special && (esc & ((esc << 8) | kHigh << 56)) == 0) {
+            // Data and "7d X" pairs only, the last octet not an escape (no flag, no control
+            // character, no escape after an escape): X is XORed with 0x20 (RFC 1662 §4.2) and
+            // the escapes dropped. Octet k goes to o + (data octets before it), a prefix sum over
+            // the octets by one multiplication: no branch on any octet (random data under ACCM
+            // 0xffffffff has an escape in one octet of nine) and no store waiting for another.
+            // An escape is stored too, where the next data octet overwrites it.
+            const std::uint64_t y = x ^ ((esc << 8) >> 2);
+            const std::uint64_t sums = ((~esc >> 7) & kOnes) * kOnes;
+            const std::uint64_t at = sums << 8;
+            for (unsigned k = 0; k < 64; k += 8) dst[o + ((at >> k) & 0xff)] = static_cast<std::uint8_t>(y >> k);
+            o += sums >> 56;
+            i += 8;
             continue;
         }
         // Octet by octet through this word (one more octet so an escape at its end can pair).
