@@ -231,6 +231,22 @@ TEST_F(ConfigFileTest, WrongTypesNameLineAndWhatTheKeyTakes) {
     bad("[dial]\nmtu = 1", "unknown key 'dial' (the file has no [sections]) \u2014 allowed keys: apn,");
 }
 
+// Files that break toml++ 3.3's own parser invariants (found by fuzz/config_file): an abort()
+// with assertions on, undefined behaviour under clang with NDEBUG; a syntax error with its
+// position here. test_config_checked runs this with config_file.cpp built without NDEBUG.
+TEST_F(ConfigFileTest, FilesThatConfuseTheTomlParserAreSyntaxErrors) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"[?", ":1:2: Error while parsing key"},
+        {"ipn =[}[\"3g", ":1:7: Error while parsing value"},
+        {std::string("[\0?", 3), ":1:2: Error while parsing key"},
+        {std::string("[{\0\0\0\f\0", 7), ":1:2: Error while parsing key"},
+    };
+    for (const auto& [text, want] : cases) {
+        const auto file = write("t.conf", text);
+        expect_error(parse({"--apn", "a", "--config", file}), file + want);
+    }
+}
+
 TEST_F(ConfigFileTest, BadValuesNameLineAndWhatIsAllowed) {
     auto bad = [&](const std::string& line, const std::string& want) {
         const auto file = write("v.conf", "apn = \"3gnet\"\n" + line + "\n");
