@@ -12,9 +12,10 @@
 #include <fstream>
 #include <system_error>
 
+#include "app/status.hpp"
 #include "netconf/net_config.hpp"
-#include "posix/regular_file.hpp"
 #include "netconf/resolv_conf.hpp"
+#include "posix/regular_file.hpp"
 #include "serial/uucp_lock.hpp"
 
 namespace ec20ppp::app {
@@ -63,6 +64,11 @@ void check_safe(const fs::path& dir, const struct stat& st) {
 }
 
 bool default_pid_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+std::optional<std::uint64_t> default_pid_start(pid_t pid) {
+    const std::uint64_t start = process_start_time(pid);  // 0: unknown
+    return start ? std::optional<std::uint64_t>(start) : std::nullopt;
+}
 
 bool default_netns_exists(const NetnsIdentity& id) {
     // Some process in it?
@@ -258,7 +264,7 @@ std::vector<std::string> StateDir::entries() const {
     return names;
 }
 
-RecoveryProbes system_probes() { return RecoveryProbes{default_pid_alive, default_netns_exists}; }
+RecoveryProbes system_probes() { return RecoveryProbes{default_pid_alive, default_netns_exists, default_pid_start}; }
 
 RecoveryResult recover_stale_records(StateDir& dir, Netlink* netlink, const StateLog& log,
                                      const RecoveryProbes& probes) {
@@ -269,7 +275,17 @@ RecoveryResult recover_stale_records(StateDir& dir, Netlink* netlink, const Stat
         } catch (...) {
         }
     };
-    const auto alive = probes.pid_alive ? probes.pid_alive : default_pid_alive;
+    const auto pid_alive = probes.pid_alive ? probes.pid_alive : default_pid_alive;
+    const auto pid_start = probes.pid_start ? probes.pid_start : default_pid_start;
+    // The record's writer still runs: its pid is in use and, where the record says when its
+    // writer started, by a process that started then (not one the pid was given to later).
+    auto writer_runs = [&](const UndoRecord& record) {
+        if (!pid_alive(record.pid)) return false;
+        if (!record.pid_start) return true;
+        const auto now = pid_start(record.pid);
+        return !now || *now == *record.pid_start;  // unknown (no /proc): keep to the pid
+    };
+    const auto& alive = pid_alive;
     const auto ns_exists = probes.netns_exists ? probes.netns_exists : default_netns_exists;
     std::optional<NetnsIdentity> here;
     try {
@@ -294,7 +310,7 @@ RecoveryResult recover_stale_records(StateDir& dir, Netlink* netlink, const Stat
                 continue;
             }
             // Our own pid in a record we have not written yet: an earlier process had it.
-            if (record.pid != ::getpid() && alive(record.pid)) {
+            if (record.pid != ::getpid() && writer_runs(record)) {
                 say(LogLevel::debug, "undo record " + where.string() + " belongs to running pid " +
                                          std::to_string(record.pid) + ": left alone");
                 ++result.left_alone;
@@ -380,6 +396,7 @@ void UndoStateFile::save(UndoRecord record) {
         return;
     }
     record.pid = ::getpid();
+    record.pid_start = process_start_time(record.pid);
     record.netns = current_netns();
     dir_.write(name_, record.serialize());
 }

@@ -267,6 +267,7 @@ std::string UndoRecord::serialize() const {
     out += format_line;
     out += '\n';
     out += "pid=" + std::to_string(pid) + '\n';
+    if (pid_start) out += "pid-start=" + std::to_string(*pid_start) + '\n';
     if (netns) out += "netns=" + netns->to_string() + '\n';
     for (const auto& step : steps) {
         struct Visitor {
@@ -363,6 +364,13 @@ UndoRecord UndoRecord::parse(std::string_view text) {
                 fail(line_no, "pid=" + std::string(value) + " is not a process id");
             }
             record.pid = static_cast<pid_t>(pid);
+        } else if (key == "pid-start") {
+            std::uint64_t start = 0;
+            auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), start);
+            if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size()) {
+                fail(line_no, "pid-start=" + std::string(value) + " is not a start time (a decimal number)");
+            }
+            record.pid_start = start;
         } else if (key == "netns") {
             // "<dev>:<ino>", both decimal.
             const auto colon = value.find(':');

@@ -79,6 +79,11 @@ struct NetnsIdentity {
 struct UndoRecord {
     // The process that made the changes; recovery should only revert if it is no longer running.
     pid_t pid = 0;
+    // When that process started (clock ticks after boot, field 22 of /proc/PID/stat): a pid the
+    // kernel has since given to another process shows a different start, so a crashed dialer's
+    // record is not mistaken for a running one's. Absent in records written without it
+    // ("pid-start=" is optional), which recovery then judges by the pid alone.
+    std::optional<std::uint64_t> pid_start;
     // The network namespace the steps apply in: routes and addresses of another namespace cannot
     // be reverted (nor even seen) from here. Absent in records written without it ("netns=" is
     // optional in the format), which recovery treats as "this namespace".
@@ -89,7 +94,8 @@ struct UndoRecord {
 
     bool empty() const { return steps.empty() && !resolv_conf; }
 
-    // Plain text: a "format=ec20ppp-undo/1" line, then key=value lines ("pid=", "netns=<dev>:<ino>",
+    // Plain text: a "format=ec20ppp-undo/1" line, then key=value lines ("pid=", "pid-start=",
+    // "netns=<dev>:<ino>",
     // "step=<kind> k=v k=v ..."
     // for steps, "resolv.<field>=..." for the resolv.conf backup). Values are percent-escaped
     // wherever they hold bytes other than printable non-space ASCII, '%' or '='.

@@ -2,6 +2,7 @@
 // cannot clean): atomic private writes, a directory others cannot tamper with, and recovery that
 // reverts only records of dead dialers in this network namespace.
 #include "app/state_file.hpp"
+#include "app/status.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -240,6 +241,8 @@ TEST_F(app_state_file, save_stamps_pid_and_namespace_and_an_empty_record_removes
     file.save(r);
     const UndoRecord back = UndoRecord::parse(read_file(dir / "ttyUSB2.undo"));
     EXPECT_EQ(back.pid, ::getpid());
+    ASSERT_TRUE(back.pid_start);
+    EXPECT_EQ(*back.pid_start, process_start_time(::getpid()));
     ASSERT_TRUE(back.netns);
     EXPECT_EQ(back.netns, current_netns());
     ASSERT_TRUE(back.resolv_conf);
@@ -284,6 +287,39 @@ TEST_F(app_state_file, leaves_the_record_of_a_running_dialer_alone) {
     EXPECT_EQ(r.reverted, 0u);
     EXPECT_EQ(read_file(resolv), ours) << "a running dialer's resolv.conf was restored under it";
     EXPECT_TRUE(fs::exists(dir / "ttyUSB2.undo"));
+}
+
+TEST_F(app_state_file, a_running_pid_that_started_after_the_record_was_reused) {
+    // A dialer SIGKILLed long ago; the kernel has since given its pid to another process (here
+    // a live child of ours, whose real start time differs from the one in the record). Judged by
+    // the pid alone the record would be left alone until that process ends, and the dead
+    // dialer's routes and DNS with it.
+    StateDir d(dir);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+    UndoRecord record = record_with_resolv(child, current_netns());
+    const std::uint64_t real_start = process_start_time(child);
+    ASSERT_GT(real_start, 0u);
+    record.pid_start = real_start - 1;  // the dialer that wrote it started earlier
+    d.write("ttyUSB2.undo", record.serialize());
+    Logged log;
+    RecoveryResult r = recover_stale_records(d, nullptr, log.fn());
+    EXPECT_EQ(r.reverted, 1u) << log.all();
+    EXPECT_EQ(read_file(resolv), before);
+
+    // The same pid with its own start time: the writer, still running; left alone.
+    record = record_with_resolv(child, current_netns());
+    record.pid_start = real_start;
+    d.write("ttyUSB2.undo", record.serialize());
+    Logged again;
+    r = recover_stale_records(d, nullptr, again.fn());
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    EXPECT_EQ(r.left_alone, 1u) << again.all();
+    EXPECT_EQ(read_file(resolv), ours);
 }
 
 TEST_F(app_state_file, leaves_a_record_of_another_live_network_namespace_alone) {

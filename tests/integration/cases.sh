@@ -669,14 +669,22 @@ sigkill_recovery)
   grep -q "^pid=$DIAL_PID$" "$record" || fail "the record does not name the dialer: $(cat "$record")"
   grep -q "^step=restore-route .*dev=prev0" "$record" || fail "the record lacks the replaced route: $(cat "$record")"
   grep -q "^netns=[0-9]*:[0-9]*$" "$record" || fail "the record lacks the network namespace: $(cat "$record")"
+  # When the dialer started (field 22 of /proc/PID/stat, counted after the command's ')'), so a
+  # reused pid is not taken for it.
+  start=$(sed 's/.*) //' "/proc/$DIAL_PID/stat" | awk '{print $20}')
+  grep -q "^pid-start=$start$" "$record" || fail "the record lacks the dialer's start time $start: $(cat "$record")"
   kill -KILL "$DIAL_PID"; wait "$DIAL_PID" 2>/dev/null
   for _ in $(seq 40); do ip -n "$CLI" link show ec20t0 >/dev/null 2>&1 || break; sleep 0.05; done
   # What SIGKILL left: no default route at all (ours went with the TUN), our resolv.conf.
   [[ -z "$(ip -n "$CLI" route show default)" ]] || fail "unexpected default route after SIGKILL: $(ip -n "$CLI" route)"
   grep -q "nameserver 221.6.4.66" "$TMP/resolv.conf" || fail "resolv.conf was not ours after SIGKILL: $(cat "$TMP/resolv.conf")"
   [[ -f $record ]] || fail "the undo record vanished with the dialer"
-  # A record of a live dialer in this namespace is left alone (pid 1 always lives).
-  sed "s/^pid=.*/pid=1/" "$record" >"$TMP/state/other.undo"; chmod 600 "$TMP/state/other.undo"
+  # A record of a live dialer in this namespace is left alone (pid 1 always lives; its start
+  # time with it). The same record naming pid 1 with another start time is a reused pid:
+  # reverted (tests/app/test_state_file.cpp).
+  start1=$(sed 's/.*) //' /proc/1/stat | awk '{print $20}')
+  sed -e "s/^pid=.*/pid=1/" -e "s/^pid-start=.*/pid-start=$start1/" "$record" >"$TMP/state/other.undo"
+  chmod 600 "$TMP/state/other.undo"
   timeout 20 ip netns exec "$CLI" "$BIN" dial --apn 3gnet --device "$TMP/no-such-tty" --lock-dir "$TMP/lock" \
     --state-dir "$TMP/state" >"$TMP/dial.log" 2>&1
   CODE=$?

@@ -218,6 +218,24 @@ TEST(netconf_undo_record, records_the_network_namespace_and_reads_records_withou
     expect_parse_error(head + "netns=1:2\nnetns=1:2\n", "line 3: netns appears twice");
 }
 
+TEST(netconf_undo_record, records_when_its_writer_started_and_reads_records_without_it) {
+    UndoRecord rec;
+    rec.pid = 9;
+    rec.pid_start = 123456789;
+    const std::string text = rec.serialize();
+    EXPECT_NE(text.find("\npid-start=123456789\n"), std::string::npos) << text;
+    const UndoRecord back = UndoRecord::parse(text);
+    EXPECT_EQ(back.pid_start, rec.pid_start);
+    EXPECT_EQ(back.serialize(), text) << "stable";
+    // Records written before the field existed still parse: the start is just unknown.
+    EXPECT_FALSE(UndoRecord::parse("format=ec20ppp-undo/1\npid=9\n").pid_start);
+
+    const std::string head = "format=ec20ppp-undo/1\n";
+    expect_parse_error(head + "pid-start=soon\n", "line 2: pid-start=soon is not a start time");
+    expect_parse_error(head + "pid-start=\n", "line 2: pid-start= is not a start time");
+    expect_parse_error(head + "pid-start=1\npid-start=1\n", "line 3: pid-start appears twice");
+}
+
 TEST(netconf_undo_record, tolerates_comments_blank_lines_and_crlf) {
     const UndoRecord back = UndoRecord::parse(
         "# saved by ec20ppp\r\n\r\nformat=ec20ppp-undo/1\r\npid=7\r\n\r\n# a comment\nstep=set-link-down dev=ec20\r\n");
