@@ -604,29 +604,22 @@ void Link::on_timeout(TimePoint now, LinkEvents& out) {
             run_ncp(*fsm, fsm_out, now, out);
         }
     }
-    chap::AuthOutputs auth_out;
-    if (due(chap_client_.get(), now)) {
-        chap_client_->on_timeout(now, auth_out);
-        run_auth(auth_out, true, now, out);
-    }
-    auth_out.clear();
-    if (due(pap_client_.get(), now)) {
-        pap_client_->on_timeout(now, auth_out);
-        run_auth(auth_out, true, now, out);
-    }
-    auth_out.clear();
-    if (due(chap_server_.get(), now)) {
-        chap_server_->on_timeout(now, auth_out);
-        run_auth(auth_out, false, now, out);
-    }
-    auth_out.clear();
-    if (due(pap_server_.get(), now)) {
-        pap_server_->on_timeout(now, auth_out);
-        run_auth(auth_out, false, now, out);
-    }
+    // The authentication engines' timers (retransmissions, the wait for the peer): whichever of
+    // the four is due, each with its own outputs.
+    auto auth_timeout = [&](auto* engine, bool we_are_authenticated) {
+        if (!due(engine, now)) return;
+        chap::AuthOutputs auth_out;
+        engine->on_timeout(now, auth_out);
+        run_auth(auth_out, we_are_authenticated, now, out);
+    };
+    auth_timeout(chap_client_.get(), true);
+    auth_timeout(pap_client_.get(), true);
+    auth_timeout(chap_server_.get(), false);
+    auth_timeout(pap_server_.get(), false);
     if (rechallenge_deadline_ && *rechallenge_deadline_ <= now && chap_server_) {
+        // RFC 1994 §2: the authenticator may challenge again at any time during the session.
         rechallenge_deadline_ = now + config_.rechallenge_interval;
-        auth_out.clear();
+        chap::AuthOutputs auth_out;
         chap_server_->rechallenge(now, auth_out);
         run_auth(auth_out, false, now, out);
     }
