@@ -5,7 +5,6 @@
 #define TOML_ENABLE_FORMATTERS 0  // we never write TOML
 #include "app/config_file.hpp"
 
-
 // toml++ 3.3 checks its parser's own invariants with TOML_ASSERT_ASSUME, and some malformed files
 // break them (fuzz/corpus/config_file: "[?", "ipn =[}[\"3g", ...). With assertions on (a Debug
 // build) that is an abort(); with NDEBUG it is an assumption — __builtin_assume under clang, so

@@ -9,11 +9,9 @@
 #include <dlfcn.h>
 #endif
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -53,11 +51,9 @@ const Libpcap& libpcap() {
         const char* const names[] = {EC20PPP_PCAP_SONAME, "libpcap.so.1", "libpcap.so.0.8", "libpcap.so"};
         std::string tried;
         void* library = nullptr;
-        for (std::size_t i = 0; i < std::size(names); ++i) {
-            const char* name = names[i];
-            if (std::find_if(names, names + i, [&](const char* earlier) { return std::strcmp(earlier, name) == 0; }) !=
-                names + i)
-                continue;  // the soname built against is also in the list
+        for (const char* name : names) {
+            // The soname built against is also among the others: tried once, first.
+            if (name != names[0] && std::strcmp(name, names[0]) == 0) continue;
             library = ::dlopen(name, RTLD_NOW | RTLD_LOCAL);
             if (library) break;
             const char* reason = ::dlerror();

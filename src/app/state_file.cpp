@@ -65,11 +65,6 @@ void check_safe(const fs::path& dir, const struct stat& st) {
 
 bool default_pid_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
-std::optional<std::uint64_t> default_pid_start(pid_t pid) {
-    const std::uint64_t start = process_start_time(pid);  // 0: unknown
-    return start ? std::optional<std::uint64_t>(start) : std::nullopt;
-}
-
 bool default_netns_exists(const NetnsIdentity& id) {
     // Some process in it?
     DIR* proc = ::opendir("/proc");
@@ -264,7 +259,7 @@ std::vector<std::string> StateDir::entries() const {
     return names;
 }
 
-RecoveryProbes system_probes() { return RecoveryProbes{default_pid_alive, default_netns_exists, default_pid_start}; }
+RecoveryProbes system_probes() { return RecoveryProbes{default_pid_alive, default_netns_exists}; }
 
 RecoveryResult recover_stale_records(StateDir& dir, Netlink* netlink, const StateLog& log,
                                      const RecoveryProbes& probes) {
@@ -275,17 +270,12 @@ RecoveryResult recover_stale_records(StateDir& dir, Netlink* netlink, const Stat
         } catch (...) {
         }
     };
-    const auto pid_alive = probes.pid_alive ? probes.pid_alive : default_pid_alive;
-    const auto pid_start = probes.pid_start ? probes.pid_start : default_pid_start;
+    const auto alive = probes.pid_alive ? probes.pid_alive : default_pid_alive;
     // The record's writer still runs: its pid is in use and, where the record says when its
     // writer started, by a process that started then (not one the pid was given to later).
     auto writer_runs = [&](const UndoRecord& record) {
-        if (!pid_alive(record.pid)) return false;
-        if (!record.pid_start) return true;
-        const auto now = pid_start(record.pid);
-        return !now || *now == *record.pid_start;  // unknown (no /proc): keep to the pid
+        return alive(record.pid) && process_started_at(record.pid, record.pid_start.value_or(0));
     };
-    const auto& alive = pid_alive;
     const auto ns_exists = probes.netns_exists ? probes.netns_exists : default_netns_exists;
     std::optional<NetnsIdentity> here;
     try {
@@ -396,7 +386,7 @@ void UndoStateFile::save(UndoRecord record) {
         return;
     }
     record.pid = ::getpid();
-    record.pid_start = process_start_time(record.pid);
+    if (const std::uint64_t start = process_start_time(record.pid)) record.pid_start = start;  // 0: no /proc
     record.netns = current_netns();
     dir_.write(name_, record.serialize());
 }

@@ -74,8 +74,6 @@ struct RecoveryProbes {
     // Whether a network namespace still exists: some process is in it or it is bind-mounted
     // (ip netns). When in doubt (no /proc), true.
     std::function<bool(const NetnsIdentity&)> netns_exists;
-    // When the process with this pid started (status.hpp's process_start_time); nullopt if unknown.
-    std::function<std::optional<std::uint64_t>(pid_t)> pid_start;
 };
 RecoveryProbes system_probes();
 

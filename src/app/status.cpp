@@ -320,12 +320,17 @@ std::uint64_t process_start_time(pid_t pid) {
     return 0;
 }
 
+bool process_started_at(pid_t pid, std::uint64_t start) {
+    if (start == 0) return true;
+    const std::uint64_t now = process_start_time(pid);
+    return now == 0 || now == start;
+}
+
 bool status_writer_alive(const Status& s) {
     if (s.pid <= 0) return false;
     if (::kill(s.pid, 0) != 0 && errno == ESRCH) return false;
     // The pid may have been reused since: the start time tells (when both are known).
-    const std::uint64_t start = process_start_time(s.pid);
-    return s.pid_start == 0 || start == 0 || start == s.pid_start;
+    return process_started_at(s.pid, s.pid_start);
 }
 
 }  // namespace ec20ppp::app

@@ -69,6 +69,9 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 
 // The start time of process `pid` in clock ticks since boot, or 0 when there is no such process.
 std::uint64_t process_start_time(pid_t pid);
+// Whether the process now holding `pid` is the one that started at `start`: false only when both
+// start times are known (non-zero) and differ, i.e. the pid was given to another process since.
+bool process_started_at(pid_t pid, std::uint64_t start);
 // Whether the process that wrote `status` still runs (same pid and start time).
 bool status_writer_alive(const Status& status);
 

@@ -16,10 +16,10 @@ namespace ec20ppp {
 namespace {
 
 namespace fs = std::filesystem;
+using Before = ResolvConfBackup::Before;
 
 // A resolv.conf is a few hundred octets; past this something else is in its place.
 constexpr std::size_t kMaxResolvConfSize = 1 << 20;
-using Before = ResolvConfBackup::Before;
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
