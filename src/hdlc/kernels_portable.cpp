@@ -83,15 +83,45 @@ inline std::uint64_t tx_mask(std::uint64_t x, const std::uint8_t* src, std::uint
     return m;
 }
 
+// Words with at most two octets to escape, without a branch on where they are: each escaped
+// octet is replaced by X ^ 0x20 (RFC 1662 §4.2) and a 0x7d inserted before it, the higher one first
+// so the lower one's position still holds. The result is up to 10 octets in lo/hi; both words are
+// stored (hi into the slack when it holds nothing) and the caller moves on by 8 + escapes.
+// `first` and `second` are the escape masks' lowest and next set bit (0 when absent).
+inline void insert_escapes(std::uint64_t x, std::uint64_t first, std::uint64_t second, std::uint8_t* dst) {
+    std::uint64_t lo = x ^ ((first | second) >> 2);
+    std::uint64_t hi = 0;
+    for (const std::uint64_t at : {second, first}) {
+        const std::uint64_t unit = at >> 7;  // 0x01 in the escaped octet, or 0
+        const std::uint64_t below = unit - 1;  // the octets below it (all of them when unit is 0)
+        const std::uint64_t moved = lo & ~below;
+        hi = (hi << 8) | (moved >> 56);
+        lo = (lo & below) | (moved << 8) | (unit * 0x7d);
+    }
+    store64le(dst, lo);
+    store64le(dst + 8, hi);
+}
+
 template <Controls kCtl>
 std::uint8_t* escape_words(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::uint32_t accm) noexcept {
     std::size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         const std::uint64_t x = load64le(src + i);
         const std::uint64_t special = tx_mask<kCtl>(x, src + i, accm);
+        // Under ACCM 0 nearly every word of random data is clean: that test predicts well and
+        // the copy is one store. Under ACCM 0xffffffff two words in three hold an octet to
+        // escape, so the test would mispredict; those words go straight to the insertion below,
+        // which also handles clean words (hi is then 0 and lands in the slack).
         if (special == 0) {
             store64le(dst, x);
             dst += 8;
+            continue;
+        }
+        const std::uint64_t above_first = special & (special - 1);
+        if ((above_first & (above_first - 1)) == 0) {
+            // At most two octets to escape: nine words in ten of random data under ACCM 0xffffffff.
+            insert_escapes(x, special ^ above_first, above_first, dst);
+            dst += 8 + ((special >> 7) * kOnes >> 56);
         } else if (special == kHigh) {
             // Every octet escaped (a worst-case payload): eight "7d X^20" pairs (RFC 1662 §4.2).
             const std::uint64_t y = x ^ (kOnes * 0x20);
@@ -99,12 +129,10 @@ std::uint8_t* escape_words(const std::uint8_t* src, std::size_t n, std::uint8_t*
             store64le(dst + 8, interleave_escapes(static_cast<std::uint32_t>(y >> 32)));
             dst += 16;
         } else {
-            // Mixed: octet by octet, without a branch on any octet (random payloads under ACCM
-            // 0xffffffff hold a control character in one octet of eight, and the octet loop's
-            // branch on it mispredicted): each writes its first output octet (itself, or 0x7d)
-            // and its second (X ^ 0x20, overwritten by the next octet unless escaped) at
-            // k + (escapes before it), a prefix sum over the octets by one multiplication (each
-            // sum is at most 8), so no store waits for another.
+            // Three to seven: octet by octet, without a branch on any octet: each writes its
+            // first output octet (itself, or 0x7d) and its second (X ^ 0x20, overwritten by the
+            // next octet unless escaped) at k + (escapes before it), a prefix sum over the octets
+            // by one multiplication (each sum is at most 8), so no store waits for another.
             const std::uint64_t ones = special >> 7;
             const std::uint64_t sums = ones * kOnes;
             const std::uint64_t at = 0x0706050403020100ULL + (sums << 8);
@@ -127,47 +155,71 @@ std::uint8_t* escape_portable(const std::uint8_t* src, std::size_t n, std::uint8
     return escape_words<Controls::some>(src, n, dst, accm);
 }
 
-std::size_t unescape_portable(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::size_t room,
-                              const std::uint8_t* cls, std::uint32_t accm, std::size_t& produced) noexcept {
-    const bool controls = accm != 0;
+template <bool kControls>
+std::size_t unescape_words(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::size_t room,
+                           const std::uint8_t* cls, std::size_t& produced) noexcept {
+    constexpr std::uint64_t kEvenOctets = 0x0080008000800080ULL;
     std::size_t i = 0, o = 0;
+    // 1 when the previous word ended with an escape: this word's first octet is its X. Carried
+    // rather than starting the next word one octet earlier, which would make every load's address
+    // wait for the previous word's result.
+    std::uint64_t pending = 0;
     while (n - i >= 8 && room - o >= 8) {
         const std::uint64_t x = load64le(src + i);
-        const std::uint64_t special = swar_special(x, controls);
-        if (special == 0) {
+        const std::uint64_t special = swar_special(x, kControls);
+        // Without an ACCM nearly every word of random data is clean: that test predicts well and
+        // the copy is one store. With one, escapes are in two words of three and the test would
+        // mispredict; clean words then take the path below, which handles them too.
+        if ((special | pending) == 0) {
             store64le(dst + o, x);
             i += 8;
             o += 8;
             continue;
         }
-        // Every octet of the word escaped (7d X 7d X ...), the receive side of a worst case: the
-        // odd octets, XORed with 0x20 (RFC 1662 §4.2). The octet loop below realigns words to
-        // start at an escape.
-        constexpr std::uint64_t kEvenOctets = 0x0080008000800080ULL;
+        // Every octet escaped (7d X 7d X ..., the receive side of a worst case), tested before
+        // the general path below, which would take twice as long: the X octets packed out.
+        // After a word that ended with an escape, the same one octet out of step (X 7d X ... 7d).
         constexpr std::uint64_t kEvenMask = 0x00ff00ff00ff00ffULL;
-        if (special == kEvenOctets && (x & kEvenMask) == 0x007d007d007d007dULL) {
-            store64le(dst + o, pack_even_octets((x >> 8) ^ (kOnes * 0x20)));
+        if (special == (kEvenOctets << (8 * pending)) &&
+            (x & (kEvenMask << (8 * pending))) == (0x007d007d007d007dULL << (8 * pending))) {
+            store64le(dst + o, pack_even_octets((x >> (8 * (1 - pending))) ^ (kOnes * 0x20)));
             i += 8;
             o += 4;
             continue;
         }
         const std::uint64_t esc = swar_eq(x, 0x7d);
-        if (esc == special && (esc & ((esc << 8) | kHigh << 56)) == 0) {
-            // Data and "7d X" pairs only, the last octet not an escape (no flag, no control
-            // character, no escape after an escape): X is XORed with 0x20 (RFC 1662 §4.2) and
-            // the escapes dropped. Octet k goes to o + (data octets before it), a prefix sum over
-            // the octets by one multiplication: no branch on any octet (random data under ACCM
-            // 0xffffffff has an escape in one octet of nine) and no store waiting for another.
-            // An escape is stored too, where the next data octet overwrites it.
-            const std::uint64_t y = x ^ ((esc << 8) >> 2);
-            const std::uint64_t sums = ((~esc >> 7) & kOnes) * kOnes;
-            const std::uint64_t at = sums << 8;
-            for (unsigned k = 0; k < 64; k += 8) dst[o + ((at >> k) & 0xff)] = static_cast<std::uint8_t>(y >> k);
-            o += sums >> 56;
+        if (esc == special && (esc & ((esc << 8) | (pending << 7))) == 0) {
+            // Data and "7d X" pairs only (no flag, no control character, no escape after an
+            // escape): X is XORed with 0x20 (RFC 1662 §4.2) and the escapes dropped.
+            const std::uint64_t y = x ^ (esc << 6) ^ (pending << 5);
+            const std::uint64_t above_first = esc & (esc - 1);
+            if ((above_first & (above_first - 1)) == 0) {
+                // At most two escapes (nine words in ten of random data under ACCM 0xffffffff):
+                // removed from the word in the register, the higher one first, without a branch
+                // on where they are.
+                std::uint64_t v = y;
+                for (const std::uint64_t at : {above_first, esc ^ above_first}) {
+                    const std::uint64_t below = (at >> 7) - 1;  // the octets below it (all when none)
+                    v = (v & below) | ((v >> 8) & ~below);
+                }
+                store64le(dst + o, v);
+            } else {
+                // More: octet k goes to o + (data octets before it), a prefix sum over the octets
+                // by one multiplication: no branch on any octet and no store waiting for another.
+                // An escape is stored too, where the next data octet overwrites it.
+                const std::uint64_t at = (((~esc >> 7) & kOnes) * kOnes) << 8;
+                for (unsigned k = 0; k < 64; k += 8) dst[o + ((at >> k) & 0xff)] = static_cast<std::uint8_t>(y >> k);
+            }
+            o += ((~esc >> 7) & kOnes) * kOnes >> 56;
+            pending = esc >> 63;
             i += 8;
             continue;
         }
-        // Octet by octet through this word (one more octet so an escape at its end can pair).
+        // Octet by octet through this word (one more octet so an escape at its end can pair),
+        // from its pending escape if it has one: a flag, a control character or an escape after
+        // an escape.
+        i -= pending;
+        pending = 0;
         const std::size_t block_end = i + 8;
         std::size_t out = 0;
         const std::size_t stop = unescape_scalar(src, std::min(n, block_end + 1), dst, room, cls, i, o, out);
@@ -178,7 +230,13 @@ std::size_t unescape_portable(const std::uint8_t* src, std::size_t n, std::uint8
         }
         i = stop;
     }
-    return unescape_scalar(src, n, dst, room, cls, i, o, produced);
+    return unescape_scalar(src, n, dst, room, cls, i - pending, o, produced);
+}
+
+std::size_t unescape_portable(const std::uint8_t* src, std::size_t n, std::uint8_t* dst, std::size_t room,
+                              const std::uint8_t* cls, std::uint32_t accm, std::size_t& produced) noexcept {
+    return accm != 0 ? unescape_words<true>(src, n, dst, room, cls, produced)
+                     : unescape_words<false>(src, n, dst, room, cls, produced);
 }
 
 }  // namespace

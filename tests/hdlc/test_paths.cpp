@@ -252,6 +252,42 @@ TEST_F(AllPaths, DeframeMatchesReferenceAroundBlockBoundaries) {
     });
 }
 
+// Any octet may follow a Control Escape, which the receiver always XORs with 0x20 (RFC 1662
+// §4.2), even one a sender need not have escaped: "7d 7d" is 0x5d, and "7d 11" is 0x31 unless the
+// ACCM makes 0x11 a DCE character to drop (the escape then applies to the octet after it). Good
+// frames (right FCS) with such pairs, alone and two in a row, at every offset around the blocks
+// and words the kernels use, decoded whole and cut at the pair: a kernel that mishandles an escape
+// carried from one word into the next delivers a wrong frame or none.
+TEST_F(AllPaths, DeframeMatchesReferenceOnUnneededEscapesAtEveryOffset) {
+    static constexpr std::uint8_t kEscapedValues[] = {0x5d, 0x31, 0x41};
+    for_each_path([&](Path) {
+        for (std::uint32_t accm : {0U, 0xffffffffU, 0x000a0000U}) {
+            for (std::size_t pos = 0; pos < 70; ++pos) {
+                for (std::uint8_t value : kEscapedValues) {
+                    for (std::size_t run : {1U, 2U}) {
+                        Bytes content(80, 0x41);
+                        for (std::size_t k = 0; k < run; ++k) content[pos + k] = value;
+                        const Bytes canonical = test::raw_frame(content);
+                        // Octets before pos are all 0x41, sent as they are: content[pos] is at
+                        // 1 + pos on the wire, after the opening flag.
+                        Bytes stream(canonical.begin(), canonical.begin() + static_cast<std::ptrdiff_t>(1 + pos));
+                        for (std::size_t k = 0; k < run; ++k) {
+                            stream.push_back(0x7d);
+                            stream.push_back(static_cast<std::uint8_t>(value ^ 0x20));
+                        }
+                        stream.insert(stream.end(), canonical.begin() + static_cast<std::ptrdiff_t>(1 + pos + run),
+                                      canonical.end());
+                        for (std::size_t mru : {1500U, 60U}) {
+                            expect_same_decode(stream, {.accm = accm, .mru = mru}, {});
+                            expect_same_decode(stream, {.accm = accm, .mru = mru}, {pos + 2});
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
 // Short frames, where the kernels' tails do the work (the octets after the last whole block, the
 // final block that overlaps ones already consumed, an escape carried from one block into the
 // next): every information length 0..80 under ACCM 0, 0xffffffff and a sparse one, every payload
