@@ -12,8 +12,9 @@ namespace {
 struct C {
     using T = __m128i;
     static T load(const std::uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
-    static void store(std::uint8_t* p, T v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
     static T xor_(T a, T b) { return _mm_xor_si128(a, b); }
+    static std::uint64_t low64(T v) { return static_cast<std::uint64_t>(_mm_cvtsi128_si64(v)); }
+    static std::uint64_t high64(T v) { return static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v))); }
     static T with_register(T v, std::uint32_t crc) { return _mm_xor_si128(v, _mm_cvtsi32_si128(static_cast<int>(crc))); }
     static T constants(std::uint64_t lo, std::uint64_t hi) {
         return _mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo));

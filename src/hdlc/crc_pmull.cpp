@@ -14,8 +14,9 @@ namespace {
 struct C {
     using T = uint8x16_t;
     static T load(const std::uint8_t* p) { return vld1q_u8(p); }
-    static void store(std::uint8_t* p, T v) { vst1q_u8(p, v); }
     static T xor_(T a, T b) { return veorq_u8(a, b); }
+    static std::uint64_t low64(T v) { return vgetq_lane_u64(vreinterpretq_u64_u8(v), 0); }
+    static std::uint64_t high64(T v) { return vgetq_lane_u64(vreinterpretq_u64_u8(v), 1); }
     static T with_register(T v, std::uint32_t crc) {
         return veorq_u8(v, vreinterpretq_u8_u32(vsetq_lane_u32(crc, vdupq_n_u32(0), 0)));
     }

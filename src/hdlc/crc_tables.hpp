@@ -63,6 +63,20 @@ static constexpr T crc_bytewise(T crc, const std::uint8_t* p, std::size_t n, con
     return crc;
 }
 
+// One 16-octet step of crc_slice16 on octets already in registers (a: octets 0-7, b: 8-15, each
+// little-endian): for the folded remainder of crc_fold, which comes out of a vector register and,
+// stored and read back an octet at a time, would wait for the store (no forwarding from a vector
+// store to octet loads inside it).
+template <typename T>
+static inline T crc_slice16_words(T crc, std::uint64_t a, std::uint64_t b, const SliceTables<T>& t) noexcept {
+    a ^= crc;
+    return static_cast<T>(t[15][a & 0xff] ^ t[14][(a >> 8) & 0xff] ^ t[13][(a >> 16) & 0xff] ^
+                          t[12][(a >> 24) & 0xff] ^ t[11][(a >> 32) & 0xff] ^ t[10][(a >> 40) & 0xff] ^
+                          t[9][(a >> 48) & 0xff] ^ t[8][a >> 56] ^ t[7][b & 0xff] ^ t[6][(b >> 8) & 0xff] ^
+                          t[5][(b >> 16) & 0xff] ^ t[4][(b >> 24) & 0xff] ^ t[3][(b >> 32) & 0xff] ^
+                          t[2][(b >> 40) & 0xff] ^ t[1][(b >> 48) & 0xff] ^ t[0][b >> 56]);
+}
+
 template <typename T>
 static inline T crc_slice16(T crc, const std::uint8_t* p, std::size_t n, const SliceTables<T>& t) noexcept {
     while (n >= 16) {
