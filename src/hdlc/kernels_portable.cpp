@@ -177,7 +177,7 @@ std::size_t unescape_words(const std::uint8_t* src, std::size_t n, std::uint8_t*
             continue;
         }
         // Every octet escaped (7d X 7d X ..., the receive side of a worst case), tested before
-        // the general path below, which would take twice as long: the X octets packed out.
+        // the general path below, which takes half as long again: the X octets packed out.
         // After a word that ended with an escape, the same one octet out of step (X 7d X ... 7d).
         constexpr std::uint64_t kEvenMask = 0x00ff00ff00ff00ffULL;
         if (special == (kEvenOctets << (8 * pending)) &&
@@ -193,14 +193,15 @@ std::size_t unescape_words(const std::uint8_t* src, std::size_t n, std::uint8_t*
             // escape): X is XORed with 0x20 (RFC 1662 §4.2) and the escapes dropped.
             const std::uint64_t y = x ^ (esc << 6) ^ (pending << 5);
             const std::uint64_t above_first = esc & (esc - 1);
+            const std::uint64_t escapes = (esc >> 7) * kOnes >> 56;
             if ((above_first & (above_first - 1)) == 0) {
                 // At most two escapes (nine words in ten of random data under ACCM 0xffffffff):
                 // removed from the word in the register, the higher one first, without a branch
-                // on where they are.
+                // on where they are: below an escape the octets stay, from it on they move down.
                 std::uint64_t v = y;
                 for (const std::uint64_t at : {above_first, esc ^ above_first}) {
                     const std::uint64_t below = (at >> 7) - 1;  // the octets below it (all when none)
-                    v = (v & below) | ((v >> 8) & ~below);
+                    v = ((v ^ (v >> 8)) & below) ^ (v >> 8);
                 }
                 store64le(dst + o, v);
             } else {
@@ -210,7 +211,7 @@ std::size_t unescape_words(const std::uint8_t* src, std::size_t n, std::uint8_t*
                 const std::uint64_t at = (((~esc >> 7) & kOnes) * kOnes) << 8;
                 for (unsigned k = 0; k < 64; k += 8) dst[o + ((at >> k) & 0xff)] = static_cast<std::uint8_t>(y >> k);
             }
-            o += ((~esc >> 7) & kOnes) * kOnes >> 56;
+            o += 8 - escapes;
             pending = esc >> 63;
             i += 8;
             continue;
