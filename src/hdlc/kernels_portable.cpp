@@ -1,10 +1,12 @@
 // The portable path: plain C++ for any CPU (what an ARMv7 board without NEON or CLMUL runs).
 // CRC by slicing-by-16 tables; escape scanning 8 octets at a time in a 64-bit word (SWAR): clean
-// words are copied whole, words whose every octet is escaped (the worst case) are interleaved with
-// 0x7d (encode) or have their odd octets packed out (decode) in the register, and mixed words go
-// octet by octet without a branch per octet (each octet's output position from a prefix sum of
-// the word's escape mask); decode leaves words with a flag, a control character, an escape at the
-// word's end or after another escape to the octet state machine.
+// words are copied whole; words whose every octet is escaped (the worst case) are interleaved with
+// 0x7d (encode) or have their odd octets packed out (decode) in the register; words with one or
+// two escapes have them inserted (encode) or removed (decode) in the register; the rest go octet
+// by octet without a branch per octet (each octet's output position from a prefix sum of the
+// word's escape mask). Decode carries an escape in a word's last octet into the next word and
+// leaves words with a flag, a control character or an escape after an escape to the octet state
+// machine.
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -87,11 +89,11 @@ inline std::uint64_t tx_mask(std::uint64_t x, const std::uint8_t* src, std::uint
 // octet is replaced by X ^ 0x20 (RFC 1662 §4.2) and a 0x7d inserted before it, the higher one first
 // so the lower one's position still holds. The result is up to 10 octets in lo/hi; both words are
 // stored (hi into the slack when it holds nothing) and the caller moves on by 8 + escapes.
-// `first` and `second` are the escape masks' lowest and next set bit (0 when absent).
-inline void insert_escapes(std::uint64_t x, std::uint64_t first, std::uint64_t second, std::uint8_t* dst) {
-    std::uint64_t lo = x ^ ((first | second) >> 2);
+// `lower` and `upper` are the escape mask's lowest and next set bit (0 when absent).
+inline void insert_escapes(std::uint64_t x, std::uint64_t lower, std::uint64_t upper, std::uint8_t* dst) {
+    std::uint64_t lo = x ^ ((lower | upper) >> 2);
     std::uint64_t hi = 0;
-    for (const std::uint64_t at : {second, first}) {
+    for (const std::uint64_t at : {upper, lower}) {
         const std::uint64_t unit = at >> 7;  // 0x01 in the escaped octet, or 0
         const std::uint64_t below = unit - 1;  // the octets below it (all of them when unit is 0)
         const std::uint64_t moved = lo & ~below;
@@ -108,10 +110,10 @@ std::uint8_t* escape_words(const std::uint8_t* src, std::size_t n, std::uint8_t*
     for (; i + 8 <= n; i += 8) {
         const std::uint64_t x = load64le(src + i);
         const std::uint64_t special = tx_mask<kCtl>(x, src + i, accm);
-        // Under ACCM 0 nearly every word of random data is clean: that test predicts well and
-        // the copy is one store. Under ACCM 0xffffffff two words in three hold an octet to
-        // escape, so the test would mispredict; those words go straight to the insertion below,
-        // which also handles clean words (hi is then 0 and lands in the slack).
+        // Clean words first under every ACCM: under 0xffffffff two words in three hold an octet
+        // to escape and this test mispredicts often, but skipping the rest for the clean third
+        // is worth more (sending them through the insertion below, which would handle them,
+        // made the loop a third slower).
         if (special == 0) {
             store64le(dst, x);
             dst += 8;
@@ -167,9 +169,8 @@ std::size_t unescape_words(const std::uint8_t* src, std::size_t n, std::uint8_t*
     while (n - i >= 8 && room - o >= 8) {
         const std::uint64_t x = load64le(src + i);
         const std::uint64_t special = swar_special(x, kControls);
-        // Without an ACCM nearly every word of random data is clean: that test predicts well and
-        // the copy is one store. With one, escapes are in two words of three and the test would
-        // mispredict; clean words then take the path below, which handles them too.
+        // Clean words first under every ACCM (as in escape_words: cheaper than the path below
+        // even where the test mispredicts).
         if ((special | pending) == 0) {
             store64le(dst + o, x);
             i += 8;

@@ -254,10 +254,11 @@ TEST_F(AllPaths, DeframeMatchesReferenceAroundBlockBoundaries) {
 
 // Any octet may follow a Control Escape, which the receiver always XORs with 0x20 (RFC 1662
 // §4.2), even one a sender need not have escaped: "7d 7d" is 0x5d, and "7d 11" is 0x31 unless the
-// ACCM makes 0x11 a DCE character to drop (the escape then applies to the octet after it). Good
-// frames (right FCS) with such pairs, alone and two in a row, at every offset around the blocks
-// and words the kernels use, decoded whole and cut at the pair: a kernel that mishandles an escape
-// carried from one word into the next delivers a wrong frame or none.
+// ACCM makes 0x11 a DCE character to drop (the escape then applies to the octet after it, and
+// the frame's FCS fails, as it must). Frames with such pairs and the FCS of their content, alone
+// and two in a row, at every offset around the blocks and words the kernels use, decoded whole
+// and cut at the pair: a kernel that mishandles an escape carried from one word into the next
+// ("7d | 7d 41" read as one 0x61) loses a good frame.
 TEST_F(AllPaths, DeframeMatchesReferenceOnUnneededEscapesAtEveryOffset) {
     static constexpr std::uint8_t kEscapedValues[] = {0x5d, 0x31, 0x41};
     for_each_path([&](Path) {
@@ -278,8 +279,12 @@ TEST_F(AllPaths, DeframeMatchesReferenceOnUnneededEscapesAtEveryOffset) {
                         stream.insert(stream.end(), canonical.begin() + static_cast<std::ptrdiff_t>(1 + pos + run),
                                       canonical.end());
                         for (std::size_t mru : {1500U, 60U}) {
+                            SCOPED_TRACE("accm " + std::to_string(accm) + " pos " + std::to_string(pos) + " value " +
+                                         std::to_string(value) + " run " + std::to_string(run) + " mru " +
+                                         std::to_string(mru));
                             expect_same_decode(stream, {.accm = accm, .mru = mru}, {});
                             expect_same_decode(stream, {.accm = accm, .mru = mru}, {pos + 2});
+                            if (HasFatalFailure()) return;
                         }
                     }
                 }
