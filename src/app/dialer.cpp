@@ -517,6 +517,13 @@ bool Dialer::ensure_interface() {
         netlink_ = std::make_unique<Netlink>();
         net_config_ = std::make_unique<NetConfig>(*netlink_, [this](std::string_view l) { log_.info(l); });
         log_.notice("Using interface " + tun_->name());
+        // IPv6 on this interface only as IPV6CP negotiates it (Netlink::disable_ipv6_address_generation):
+        // otherwise the kernel's own link-local address sends solicitations into a link that drops them.
+        try {
+            netlink_->disable_ipv6_address_generation(tun_->ifindex());
+        } catch (const NetlinkError& e) {
+            log_.info(std::string(e.what()) + " (the kernel may add an IPv6 link-local address of its own)");
+        }
         start_tun_reading();
         return true;
     } catch (const std::exception& e) {

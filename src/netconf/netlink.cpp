@@ -431,6 +431,21 @@ void Netlink::set_link_up(unsigned index, bool up) {
     });
 }
 
+void Netlink::disable_ipv6_address_generation(unsigned index) {
+    Request request = link_request(RTM_NEWLINK, index);
+    nlmsghdr* nlh = request.header();
+    nlattr* af_spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+    nlattr* inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+    mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+    mnl_attr_nest_end(nlh, inet6);
+    mnl_attr_nest_end(nlh, af_spec);
+    transact(nlh, {}, [&](int err) {
+        return "cannot turn off the kernel's own IPv6 addresses on " + label(index) + ": " + errno_text(err) + " — " +
+               (err == EAFNOSUPPORT || err == EOPNOTSUPP ? std::string("this kernel has no IPv6")
+                                                         : generic_hint(err));
+    });
+}
+
 namespace {
 
 void address_request(nlmsghdr* nlh, const InterfaceAddress& a) {

@@ -132,6 +132,11 @@ public:
     LinkInfo link(unsigned ifindex);
     void set_mtu(unsigned ifindex, unsigned mtu);
     void set_link_up(unsigned ifindex, bool up);
+    // Stops the kernel from giving the interface IPv6 addresses of its own (address generation
+    // mode "none"): no link-local address, hence no Router Solicitations or MLD reports while
+    // IPV6CP is not open, and when it opens only the link-local address built from the
+    // negotiated interface identifiers (RFC 5072 §5). Must come before the interface goes up.
+    void disable_ipv6_address_generation(unsigned ifindex);
 
     // Adds `address` (fails with EEXIST if it is already there).
     void add_address(const InterfaceAddress& address);

@@ -233,6 +233,21 @@ info_json)
   pass "info --json reports the modem"
   ;;
 
+no_kernel_ipv6_on_the_tun)
+  # IPv6 on the TUN only as IPV6CP negotiates it (the simulator rejects IPV6CP): the kernel must
+  # not give the interface a link-local address of its own, whose Router Solicitations and MLD
+  # reports would wake the dialer only to be dropped (an idle link's only wake-ups are the echoes).
+  start_sim
+  dial --ifname ec20t0
+  wait_address ec20t0
+  sleep 4  # the kernel's duplicate address detection and first solicitations take a few seconds
+  out=$(ip -n "$CLI" -6 addr show dev ec20t0)
+  [[ $out != *inet6* ]] || fail "the kernel gave the TUN an IPv6 address: $out"
+  sent=$(ip netns exec "$CLI" cat /sys/class/net/ec20t0/statistics/tx_packets)
+  [[ $sent == 0 ]] || fail "the kernel sent $sent packets into the idle TUN"
+  pass "no IPv6 address and no packets from the kernel on an IPv4-only link"
+  ;;
+
 dial_ping_and_teardown)
   start_sim
   plant_previous_network
