@@ -519,10 +519,13 @@ bool Dialer::ensure_interface() {
         log_.notice("Using interface " + tun_->name());
         // IPv6 on this interface only as IPV6CP negotiates it (Netlink::disable_ipv6_address_generation):
         // otherwise the kernel's own link-local address sends solicitations into a link that drops them.
-        try {
-            netlink_->disable_ipv6_address_generation(tun_->ifindex());
-        } catch (const NetlinkError& e) {
-            log_.info(std::string(e.what()) + " (the kernel may add an IPv6 link-local address of its own)");
+        // A persistent TUN someone made with `ip tuntap add` outlives us: its settings stay theirs.
+        if (!tun_->attached_to_persistent()) {
+            try {
+                netlink_->disable_ipv6_address_generation(tun_->ifindex());
+            } catch (const NetlinkError& e) {
+                log_.info(std::string(e.what()) + " (the kernel may add an IPv6 link-local address of its own)");
+            }
         }
         start_tun_reading();
         return true;

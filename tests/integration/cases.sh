@@ -248,6 +248,20 @@ no_kernel_ipv6_on_the_tun)
   pass "no IPv6 address and no packets from the kernel on an IPv4-only link"
   ;;
 
+persistent_tun_keeps_its_ipv6_settings)
+  # A TUN someone made with `ip tuntap add` outlives the dial: the dialer uses it but leaves its
+  # IPv6 address generation as it was (no_kernel_ipv6_on_the_tun turns it off on its own TUNs).
+  ip -n "$CLI" tuntap add mode tun name ec20p0 || fail "cannot create a persistent TUN"
+  before=$(ip -n "$CLI" -d link show ec20p0 | grep -o 'addrgenmode [a-z_]*')
+  start_sim
+  dial --ifname ec20p0
+  wait_address ec20p0
+  after=$(ip -n "$CLI" -d link show ec20p0 | grep -o 'addrgenmode [a-z_]*')
+  # (The kernel itself turns eui64 into random when a TUN, which has no hardware address, goes up.)
+  [[ -n $after && $after != "addrgenmode none" ]] || fail "address generation turned off: '$before' -> '$after'"
+  pass "the persistent TUN's IPv6 address generation was left on ('$before' -> '$after')"
+  ;;
+
 dial_ping_and_teardown)
   start_sim
   plant_previous_network
