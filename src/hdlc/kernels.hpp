@@ -33,8 +33,15 @@ struct Kernels {
                             const std::uint8_t* cls, std::uint32_t accm, std::size_t& produced) noexcept;
 };
 
+// The FCS by slicing-by-16 tables (crc_tables.hpp), compiled for the baseline ISA in
+// kernels_portable.cpp: the portable path's, and that of the SIMD paths for CPUs without a
+// carry-less multiply (x86_ssse3, arm_neon).
+std::uint16_t fcs16_tables(std::uint16_t fcs, const std::uint8_t* p, std::size_t n) noexcept;
+std::uint32_t fcs32_tables(std::uint32_t fcs, const std::uint8_t* p, std::size_t n) noexcept;
+
 extern const Kernels kPortable;
 #if defined(__x86_64__)
+extern const Kernels kX86Ssse3;
 extern const Kernels kX86Sse2;
 extern const Kernels kX86Avx2;
 #endif

@@ -8,7 +8,6 @@
 
 #include <arm_neon.h>
 
-#include "hdlc/crc_tables.hpp"
 #include "hdlc/kernels.hpp"
 
 namespace ec20ppp::hdlc::detail {
@@ -86,13 +85,6 @@ struct V {
 };
 
 #include "hdlc/kernels_simd.inc"
-
-std::uint16_t fcs16_tables(std::uint16_t fcs, const std::uint8_t* p, std::size_t n) noexcept {
-    return crc_slice16(fcs, p, n, kSlice16);
-}
-std::uint32_t fcs32_tables(std::uint32_t fcs, const std::uint8_t* p, std::size_t n) noexcept {
-    return crc_slice16(fcs, p, n, kSlice32);
-}
 
 }  // namespace
 

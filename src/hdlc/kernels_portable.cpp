@@ -50,13 +50,6 @@ inline std::uint32_t pack_even_octets(std::uint64_t v) {
     return static_cast<std::uint32_t>(t | (t >> 16));
 }
 
-std::uint16_t fcs16_portable(std::uint16_t fcs, const std::uint8_t* p, std::size_t n) noexcept {
-    return crc_slice16(fcs, p, n, kSlice16);
-}
-std::uint32_t fcs32_portable(std::uint32_t fcs, const std::uint8_t* p, std::size_t n) noexcept {
-    return crc_slice16(fcs, p, n, kSlice32);
-}
-
 enum class Controls { none, all, some };  // which control characters the ACCM flags
 
 // High bit of each octet set where the octet is 0x7d or 0x7e (with `controls`: or < 0x20), in
@@ -243,6 +236,13 @@ std::size_t unescape_portable(const std::uint8_t* src, std::size_t n, std::uint8
 
 }  // namespace
 
-const Kernels kPortable{Path::portable, fcs16_portable, fcs32_portable, escape_portable, unescape_portable};
+std::uint16_t fcs16_tables(std::uint16_t fcs, const std::uint8_t* p, std::size_t n) noexcept {
+    return crc_slice16(fcs, p, n, kSlice16);
+}
+std::uint32_t fcs32_tables(std::uint32_t fcs, const std::uint8_t* p, std::size_t n) noexcept {
+    return crc_slice16(fcs, p, n, kSlice32);
+}
+
+const Kernels kPortable{Path::portable, fcs16_tables, fcs32_tables, escape_portable, unescape_portable};
 
 }  // namespace ec20ppp::hdlc::detail

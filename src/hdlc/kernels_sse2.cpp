@@ -1,8 +1,11 @@
-// x86-64 path with SSE2 scanning, SSSE3's pshufb for the table shuffles, and PCLMULQDQ CRC
-// folding (crc_clmul.cpp). Chosen when the CPU has PCLMULQDQ but not AVX2 (Westmere to Ivy
-// Bridge, Atom/Celeron of the Silvermont and Goldmont lines, AMD Jaguar...). This file is compiled
-// with -mssse3 and its kernels run only when CPUID reports SSSE3 as well (every CPU with
-// PCLMULQDQ does); everything in it has internal linkage (see kernels.hpp on why).
+// x86-64 paths with SSE2 scanning and SSSE3's pshufb for the table shuffles:
+// - x86_sse2: CRC by PCLMULQDQ folding (crc_clmul.cpp). Chosen when the CPU has PCLMULQDQ but not
+//   AVX2 (Westmere to Ivy Bridge, Atom/Celeron of the Silvermont and Goldmont lines, AMD Jaguar...).
+// - x86_ssse3: CRC by slicing-by-16 tables, for CPUs with SSSE3 but no PCLMULQDQ (Core 2, the
+//   first Atoms: Bonnell and Saltwell, still in industrial boxes). It is also, on any x86-64, the
+//   shape of what an ARMv7 board with NEON runs (arm_neon: SIMD scanning, table CRC).
+// This file is compiled with -mssse3 and its kernels run only when CPUID reports SSSE3 (every CPU
+// with PCLMULQDQ has it); everything in it has internal linkage (see kernels.hpp on why).
 #if defined(__x86_64__)
 
 #include <tmmintrin.h>
@@ -60,6 +63,7 @@ struct V : X86HalfVector {
 
 }  // namespace
 
+const Kernels kX86Ssse3{Path::x86_ssse3, fcs16_tables, fcs32_tables, escape_simd, unescape_simd};
 const Kernels kX86Sse2{Path::x86_sse2, fcs16_clmul, fcs32_clmul, escape_simd, unescape_simd};
 
 }  // namespace ec20ppp::hdlc::detail

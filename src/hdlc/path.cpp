@@ -37,11 +37,13 @@ const Kernels* kernels_for(Path path) {
     switch (path) {
         case Path::portable: return &kPortable;
 #if defined(__x86_64__)
+        case Path::x86_ssse3: return __builtin_cpu_supports("ssse3") ? &kX86Ssse3 : nullptr;
         case Path::x86_sse2:
             return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("ssse3") ? &kX86Sse2 : nullptr;
         case Path::x86_avx2:
             return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("avx2") ? &kX86Avx2 : nullptr;
 #else
+        case Path::x86_ssse3:
         case Path::x86_sse2:
         case Path::x86_avx2: return nullptr;
 #endif
@@ -57,7 +59,7 @@ const Kernels* kernels_for(Path path) {
 }
 
 // Slowest first within each architecture (a CPU runs the paths of one architecture only).
-constexpr std::array<Path, 5> kAll = {Path::portable, Path::x86_sse2, Path::x86_avx2, Path::arm_neon, Path::arm_pmull};
+constexpr std::array<Path, 6> kAll = {Path::portable, Path::x86_ssse3, Path::x86_sse2, Path::x86_avx2, Path::arm_neon, Path::arm_pmull};
 
 }  // namespace
 
@@ -84,6 +86,7 @@ const Kernels& resolve_kernels() noexcept {
 std::string_view to_string(Path path) {
     switch (path) {
         case Path::portable: return "portable";
+        case Path::x86_ssse3: return "x86_ssse3";
         case Path::x86_sse2: return "x86_sse2";
         case Path::x86_avx2: return "x86_avx2";
         case Path::arm_neon: return "arm_neon";

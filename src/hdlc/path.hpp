@@ -12,6 +12,7 @@ namespace ec20ppp::hdlc {
 
 enum class Path : std::uint8_t {
     portable,  // plain C++: slicing-by-16 CRC tables, 8 octets at a time escape scanning (SWAR)
+    x86_ssse3,  // x86-64 SSE2 scanning with SSSE3 shuffles, slicing-by-16 CRC tables (no PCLMULQDQ)
     x86_sse2,  // x86-64 SSE2 scanning with SSSE3 shuffles, CRC by PCLMULQDQ folding (needs both)
     x86_avx2,  // AVX2 scanning, CRC by PCLMULQDQ folding
     arm_neon,   // ARM NEON / AArch64 Advanced SIMD scanning, slicing-by-16 CRC tables
@@ -29,7 +30,7 @@ Path active_path();
 // Switches to `path`; false (nothing changes) when this CPU cannot run it. Not meant to be called
 // while another thread frames: switch before, or between, runs.
 bool select_path(Path path);
-// By name ("portable", "x86_sse2", "x86_avx2", "arm_neon", "arm_pmull"); false when unknown or unavailable.
+// By name ("portable", "x86_ssse3", "x86_sse2", "x86_avx2", "arm_neon", "arm_pmull"); false when unknown or unavailable.
 bool select_path(std::string_view name);
 
 }  // namespace ec20ppp::hdlc
