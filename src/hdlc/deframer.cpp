@@ -4,6 +4,7 @@
 // at run time (kernels.hpp) copies data octets and escaped pairs until the next octet that needs
 // the state machine (a flag, a DCE octet, an escape it cannot pair, the size limit).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "hdlc/framer.hpp"
@@ -16,6 +17,8 @@ namespace {
 constexpr std::size_t kMaxMru = 0xffff;
 // Address + Control + two-octet Protocol: the most header an MRU-sized frame may carry.
 constexpr std::size_t kMaxHeader = 4;
+// The receive buffer's alignment: the smallest page size of the CPUs we run on.
+constexpr std::size_t kPage = 4096;
 
 }  // namespace
 
@@ -30,7 +33,15 @@ void Deframer::set_config(const RxConfig& cfg) {
     // Never shrink: going back to a larger limit later then costs nothing, and the steady state
     // (same limit for the life of the link) never touches the allocator.
     // The kernels may write up to kSlack octets past the limit (never counted in len_).
-    if (buf_.size() < limit_ + detail::kSlack) buf_.resize(limit_ + detail::kSlack);
+    const std::size_t needed = limit_ + detail::kSlack + kPage - 1;
+    if (storage_.size() < needed) {
+        const std::size_t old_offset = content_offset_;
+        storage_.resize(needed);
+        const auto address = reinterpret_cast<std::uintptr_t>(storage_.data());
+        content_offset_ = static_cast<std::size_t>(-address & (kPage - 1));
+        // A partial frame (set_config in the middle of one) moves to the new alignment.
+        if (len_ != 0) std::memmove(content(), storage_.data() + old_offset, len_);
+    }
 
     for (unsigned octet = 0; octet < 256; ++octet) {
         Class c = kData;
@@ -90,9 +101,9 @@ void Deframer::reset() noexcept {
         return std::nullopt;
     }
 
-    const ByteView content{buf_.data(), len};
-    const bool fcs_good = cfg_.fcs == FcsKind::fcs32 ? fcs32(kFcs32Init, content) == kFcs32Good
-                                                     : fcs16(kFcs16Init, content) == kFcs16Good;
+    const ByteView frame_content{content(), len};
+    const bool fcs_good = cfg_.fcs == FcsKind::fcs32 ? fcs32(kFcs32Init, frame_content) == kFcs32Good
+                                                     : fcs16(kFcs16Init, frame_content) == kFcs16Good;
     if (!fcs_good) {
         ++stats_.bad_fcs;
         return std::nullopt;
@@ -104,7 +115,7 @@ void Deframer::reset() noexcept {
     // odd and therefore a complete one-octet protocol 0x00ff, which is reserved).
     const std::size_t body_len = len - fcs_len;
     std::size_t pos = 0;
-    if (body_len >= 2 && buf_[0] == kAllStations && buf_[1] == kUi) pos = 2;
+    if (body_len >= 2 && content()[0] == kAllStations && content()[1] == kUi) pos = 2;
 
     // RFC 1661 §2: the low octet of a protocol number is odd and the high octet even, so an odd
     // first octet is a complete compressed (one-octet) Protocol field.
@@ -112,20 +123,20 @@ void Deframer::reset() noexcept {
         ++stats_.bad_header;
         return std::nullopt;
     }
-    std::uint16_t protocol = buf_[pos];
+    std::uint16_t protocol = content()[pos];
     if ((protocol & 1U) != 0) {
         pos += 1;
     } else {
-        if (pos + 2 > body_len || (buf_[pos + 1] & 1U) == 0) {
+        if (pos + 2 > body_len || (content()[pos + 1] & 1U) == 0) {
             ++stats_.bad_header;
             return std::nullopt;
         }
-        protocol = load_be16(&buf_[pos]);
+        protocol = load_be16(&content()[pos]);
         pos += 2;
     }
 
     ++stats_.frames;
-    return Frame{protocol, ByteView{buf_.data() + pos, body_len - pos}};
+    return Frame{protocol, ByteView{content() + pos, body_len - pos}};
 }
 
 std::optional<Frame> Deframer::next_frame(ByteView& in) noexcept {
@@ -156,7 +167,7 @@ std::optional<Frame> Deframer::next_frame(ByteView& in) noexcept {
                 if (p == end) break;
             }
             std::size_t produced = 0;
-            p += kernels.unescape(p, static_cast<std::size_t>(end - p), buf_.data() + len_, limit_ - len_,
+            p += kernels.unescape(p, static_cast<std::size_t>(end - p), content() + len_, limit_ - len_,
                                   class_.data(), cfg_.accm, produced);
             len_ += produced;
             if (p == end) break;
@@ -196,7 +207,7 @@ std::optional<Frame> Deframer::next_frame(ByteView& in) noexcept {
             state_ = State::discarding;
             continue;
         }
-        buf_[len_++] = octet;
+        content()[len_++] = octet;
     }
     in = in.subspan(in.size());
     return std::nullopt;

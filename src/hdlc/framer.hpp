@@ -105,7 +105,7 @@ public:
     // recognise modem text that arrives where a frame should (e.g. "NO CARRIER" after a call
     // drops) without waiting for a flag that will never come.
     ByteView partial() const noexcept {
-        return state_ == State::receiving ? ByteView(buf_.data(), len_) : ByteView();
+        return state_ == State::receiving ? ByteView(content(), len_) : ByteView();
     }
 
     // Drops any partial frame; the next byte that counts is an opening flag (hunt mode, as after
@@ -123,10 +123,16 @@ private:
     enum Class : std::uint8_t { kData = 0, kIsFlag, kIsEscape, kDrop };
 
     std::optional<Frame> end_of_frame() noexcept;
+    std::uint8_t* content() noexcept { return storage_.data() + content_offset_; }
+    const std::uint8_t* content() const noexcept { return storage_.data() + content_offset_; }
 
     RxConfig cfg_;
     std::size_t limit_ = 0;  // maximum content octets (after unescaping, FCS included)
-    Bytes buf_;              // sized once to >= limit_, reused for every frame
+    // The frame being received, at content(): a page boundary in `storage_`, so frames up to
+    // a page long never straddle two pages (vector stores across one cost the SIMD paths up to
+    // 70 % more on a 64-octet frame). An offset, not a pointer: a copied Deframer stays correct.
+    Bytes storage_;  // sized once to >= limit_ plus alignment, reused for every frame
+    std::size_t content_offset_ = 0;
     std::size_t len_ = 0;
     State state_ = State::hunting;
     bool escaped_ = false;
