@@ -122,7 +122,7 @@ private:
     // table lookup per octet.
     enum Class : std::uint8_t { kData = 0, kIsFlag, kIsEscape, kDrop };
 
-    std::optional<Frame> end_of_frame() noexcept;
+    std::optional<Frame> end_of_frame(const std::uint8_t* content) noexcept;
     std::uint8_t* content() noexcept { return storage_.data() + content_offset_; }
     const std::uint8_t* content() const noexcept { return storage_.data() + content_offset_; }
 

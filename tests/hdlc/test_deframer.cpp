@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "common/packet.hpp"
 #include "hdlc/framer.hpp"
@@ -348,6 +349,20 @@ TEST(DeframerConfig, GrowingLimitKeepsPartialFrame) {
     EXPECT_FALSE(d.next_frame(first));
     d.set_config({.mru = 60000});
     EXPECT_EQ(decode_all(d, rest), (std::vector<Decoded>{{proto::ip, info}}));
+}
+
+// A moved-from deframer (its storage gone with the move) is reset by set_config and works again;
+// it never copies the partial frame it no longer holds (ASan saw that read overflow).
+TEST(DeframerConfig, MovedFromDeframerCanBeReconfigured) {
+    const Bytes wire = encode({}, proto::ip, Bytes(30000, 0x42));
+    Deframer moved_from({.mru = 60000});
+    ByteView first = ByteView(wire).first(wire.size() / 2);
+    EXPECT_FALSE(moved_from.next_frame(first));
+    Deframer moved_to = std::move(moved_from);
+    moved_from.set_config({.mru = 1500});  // NOLINT(bugprone-use-after-move): the point of the test
+    EXPECT_EQ(decode_all(moved_from, good_frame()), std::vector<Decoded>{kGood});
+    ByteView rest = ByteView(wire).subspan(wire.size() / 2);
+    EXPECT_EQ(decode_all(moved_to, rest), (std::vector<Decoded>{{proto::ip, Bytes(30000, 0x42)}}));
 }
 
 // Frames are received at the start of a page, so one up to a page long never straddles two
