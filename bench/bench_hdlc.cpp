@@ -40,7 +40,9 @@ constexpr std::size_t kSizes[] = {64, 576, 1500};
 // in a stream such a split comes once per page of traffic, not once per frame. (Input and output
 // at the same offset in their pages measured the same as input in the middle of a page.)
 constexpr std::size_t kPage = 4096;
-std::size_t page_offset(const std::uint8_t* p) { return static_cast<std::size_t>(-reinterpret_cast<std::uintptr_t>(p) & (kPage - 1)); }
+std::size_t page_offset(const std::uint8_t* p) {
+    return static_cast<std::size_t>(-reinterpret_cast<std::uintptr_t>(p) & (kPage - 1));
+}
 constexpr std::uint32_t kAccms[] = {0, 0xffffffff};
 
 Bytes payload(std::size_t n, bool worst, std::uint32_t accm) {

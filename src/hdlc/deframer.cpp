@@ -47,7 +47,9 @@ void Deframer::set_config(const RxConfig& cfg) {
         content_offset_ = static_cast<std::size_t>(-address & (kPage - 1));
         // A partial frame (set_config in the middle of one) moves to the new alignment; it fits
         // the limit (checked above), and only a frame being received has content to keep.
-        if (state_ == State::receiving && len_ != 0) std::memmove(content(), storage_.data() + old_offset, len_);
+        if (state_ == State::receiving && len_ != 0) {
+            std::memmove(content(), storage_.data() + old_offset, len_);
+        }
     }
 
     for (unsigned octet = 0; octet < 256; ++octet) {
@@ -63,7 +65,6 @@ void Deframer::set_config(const RxConfig& cfg) {
         }
         class_[octet] = c;
     }
-
 }
 
 void Deframer::reset() noexcept {

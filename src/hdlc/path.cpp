@@ -59,7 +59,8 @@ const Kernels* kernels_for(Path path) {
 }
 
 // Slowest first within each architecture (a CPU runs the paths of one architecture only).
-constexpr std::array<Path, 6> kAll = {Path::portable, Path::x86_ssse3, Path::x86_sse2, Path::x86_avx2, Path::arm_neon, Path::arm_pmull};
+constexpr std::array<Path, 6> kAll = {Path::portable, Path::x86_ssse3, Path::x86_sse2,
+                                      Path::x86_avx2, Path::arm_neon,  Path::arm_pmull};
 
 }  // namespace
 

@@ -30,7 +30,8 @@ Path active_path();
 // Switches to `path`; false (nothing changes) when this CPU cannot run it. Not meant to be called
 // while another thread frames: switch before, or between, runs.
 bool select_path(Path path);
-// By name ("portable", "x86_ssse3", "x86_sse2", "x86_avx2", "arm_neon", "arm_pmull"); false when unknown or unavailable.
+// By name ("portable", "x86_ssse3", "x86_sse2", "x86_avx2", "arm_neon", "arm_pmull"); false when
+// unknown or unavailable.
 bool select_path(std::string_view name);
 
 }  // namespace ec20ppp::hdlc
